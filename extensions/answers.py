@@ -49,7 +49,7 @@ def symbols_error(value: Any) -> str:
 
 def previous_answers(conf: Any) -> dict[str, Any]:
     """The answers recorded in the destination, or {} for a new project."""
-    path = Path(str(conf.dst_path)) / str(conf.answers_file)
+    path = Path(str(conf["dst_path"])) / str(conf["answers_file"])
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
