@@ -2,8 +2,9 @@
 """Move this project up the maturity ladder: ``python3 scripts/setup/upgrade.py N``.
 
 Runs ``copier update`` for level N (through ``uvx``, so the project needs no
-copier install and no ``uv sync``), then ``uv lock``, then fails loudly when the
-update left conflicts, which copier itself reports with exit code 0.
+copier install and no ``uv sync``), fails loudly when the update left conflicts
+(which copier itself reports with exit code 0), and otherwise runs ``uv lock``
+so the new level's dependencies are locked.
 
 Standard library only: it must work in a project that was never synced.
 
@@ -153,8 +154,10 @@ def upgrade(project: Path, target: int) -> list[str]:
         ],
         project,
     )
-    run(["uv", "lock"], project)
-    return leftover_conflicts(project, changed_files(project))
+    conflicts = leftover_conflicts(project, changed_files(project))
+    if not conflicts:
+        run(["uv", "lock"], project)
+    return conflicts
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -177,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if conflicts:
         print(
             "upgrade: the update left conflicts; merge these by hand, delete the .rej files, "
-            "then run `make test` and commit:",
+            "then run `uv lock && make test` and commit:",
             file=sys.stderr,
         )
         for name in conflicts:

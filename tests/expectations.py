@@ -1,0 +1,41 @@
+"""What a generated project contains at each level: path -> first level that has it.
+
+A level-L project has every path whose level is <= L and none of the others.
+"""
+
+from __future__ import annotations
+
+INTRODUCED_AT: dict[str, int] = {
+    # level 1: Basic (manual deployment, basic testing, one quality workflow)
+    ".copier-answers.yml": 1,
+    ".gitignore": 1,
+    ".pre-commit-config.yaml": 1,
+    "LICENSE": 1,
+    "Makefile": 1,
+    "README.md": 1,
+    "pyproject.toml": 1,
+    "config/evolution.yml": 1,
+    "config/feature-flags.yml": 1,
+    ".github/workflows/quality.yml": 1,
+    ".github/PULL_REQUEST_TEMPLATE.md": 1,
+    "services/common/pyproject.toml": 1,
+    "services/market-data/pyproject.toml": 1,
+    "services/telegram-bot/pyproject.toml": 1,
+    "scripts/setup/upgrade.py": 1,
+    "scripts/deploy/README.md": 1,
+    "infrastructure/docker/market-data.Dockerfile": 1,
+    "infrastructure/docker/telegram-bot.Dockerfile": 1,
+    "infrastructure/docker/docker-compose.yml": 1,
+}
+
+
+def expected_at(level: int) -> set[str]:
+    return {path for path, first in INTRODUCED_AT.items() if first <= level}
+
+
+def absent_at(level: int) -> set[str]:
+    return {path for path, first in INTRODUCED_AT.items() if first > level}
+
+
+def added_by(level: int) -> set[str]:
+    return {path for path, first in INTRODUCED_AT.items() if first == level}

@@ -1,0 +1,107 @@
+"""Bad answers are refused with a message that says what is accepted, and
+nothing is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import answers, git_commit_all, run, tree_digest
+
+BAD_ANSWERS = [
+    ("project_name", "   ", "must not be empty"),
+    ("project_slug", "Bad_Slug", "must start with a lower-case letter"),
+    ("project_slug", "9lives", "must start with a lower-case letter"),
+    ("package_prefix", "my-bot", "must be a Python identifier"),
+    ("author_email", "not-an-email", "must be an e-mail address"),
+    ("github_owner", "-leading-dash", "must be a GitHub user or organisation name"),
+    ("license", "GPL-3.0", "must be MIT, Apache-2.0 or Proprietary"),
+    ("python_version", "3.9", "must be 3.11, 3.12 or 3.13"),
+    ("market_data_provider", "coinmarketcap", "must be sample or exchange"),
+    ("default_symbols", "BTC-USDT,btc", "'btc' is not a BASE-QUOTE symbol"),
+    ("default_symbols", "BTCUSDT", "'BTCUSDT' is not a BASE-QUOTE symbol"),
+    ("maturity_level", "0", "0 is not a maturity level: choose one of 1 (Basic)"),
+    ("maturity_level", "5", "5 is not a maturity level: choose one of 1 (Basic)"),
+]
+# Questions asked only from some level on need that level to be asked at all.
+LEVEL_BOUND_BAD_ANSWERS = [
+    (2, "aws_region", "mars-east-1", "must be an AWS region code such as us-east-1"),
+    (3, "notification_channel", "pager", "must be none, slack or telegram"),
+    (4, "deployment_config", "AllAtOnce", "must be one of CodeDeployDefault.ECSAllAtOnce"),
+    (4, "rollout_percentage", "0", "must be a whole number from 1 to 100"),
+    (4, "rollout_percentage", "101", "must be a whole number from 1 to 100"),
+]
+
+
+def copier_cli(copier_bin: list[str], *args: str, cwd: Path) -> Any:
+    return run([*copier_bin, *args], cwd, check=False, timeout=120)
+
+
+def assert_validation_error(result: Any, key: str, message: str) -> None:
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert f"Validation error for question '{key}': " in last_line, last_line
+    assert message in last_line, last_line
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD_ANSWERS)
+def test_bad_answer_is_refused_and_writes_nothing(
+    copier_template: Path, copier_bin: list[str], tmp_path: Path, key: str, value: str, message: str
+) -> None:
+    dst = tmp_path / "my-bot"
+    result = copier_cli(
+        copier_bin, "copy", "--trust", "--defaults", "--data", f"{key}={value}",
+        str(copier_template), str(dst), cwd=tmp_path,
+    )  # fmt: skip
+    assert_validation_error(result, key, message)
+    assert not dst.exists()
+
+
+@pytest.mark.parametrize(("level", "key", "value", "message"), LEVEL_BOUND_BAD_ANSWERS)
+def test_bad_cloud_answer_is_refused_and_writes_nothing(
+    copier_template: Path,
+    copier_bin: list[str],
+    tmp_path: Path,
+    level: int,
+    key: str,
+    value: str,
+    message: str,
+) -> None:
+    dst = tmp_path / "my-bot"
+    dst.mkdir()
+    (dst / "notes.txt").write_text("the user's own file\n")
+    before = tree_digest(dst)
+    result = copier_cli(
+        copier_bin, "copy", "--trust", "--defaults",
+        "--data", f"maturity_level={level}", "--data", f"{key}={value}",
+        str(copier_template), str(dst), cwd=tmp_path,
+    )  # fmt: skip
+    assert_validation_error(result, key, message)
+    assert tree_digest(dst) == before
+
+
+def test_downgrade_is_refused_and_changes_nothing(
+    render: Callable[..., Path], copier_bin: list[str]
+) -> None:
+    project = render(2)
+    git_commit_all(project, "level 2")
+    before = tree_digest(project)
+    result = copier_cli(
+        copier_bin, "update", "--trust", "--defaults", "--data", "maturity_level=1",
+        cwd=project,
+    )  # fmt: skip
+    assert_validation_error(
+        result, "maturity_level", "this project is at level 2 (Automated) and downgrades are not"
+    )
+    assert tree_digest(project) == before
+    assert answers(project)["maturity_level"] == 2
+
+
+def test_same_level_update_is_accepted(render: Callable[..., Path], copier_bin: list[str]) -> None:
+    project = render(3)
+    git_commit_all(project, "level 3")
+    result = copier_cli(copier_bin, "update", "--trust", "--defaults", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert answers(project)["maturity_level"] == 3
