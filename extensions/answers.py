@@ -26,9 +26,11 @@ def admit_answer(choices: Any, data: Any, key: str) -> list[list[Any]]:
     what is accepted. Interactive prompts never see the extra entry: a question
     answered through ``--data`` is not asked.
     """
-    pairs = [list(item) for item in choices.items()] if isinstance(choices, dict) else [
-        [value, value] for value in choices
-    ]
+    pairs = (
+        [list(item) for item in choices.items()]
+        if isinstance(choices, dict)
+        else [[value, value] for value in choices]
+    )
     passed = (data or {}).get(key)
     if passed is not None and str(passed) not in {str(value) for _, value in pairs}:
         pairs.append([f"{passed} (not accepted)", passed])

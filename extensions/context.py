@@ -124,9 +124,7 @@ def features_for(level: int) -> dict[str, bool]:
 
 
 def flags_for(level: int) -> dict[str, dict[str, Any]]:
-    return {
-        name: {**spec, "enabled": level >= spec["level"]} for name, spec in FLAGS.items()
-    }
+    return {name: {**spec, "enabled": level >= spec["level"]} for name, spec in FLAGS.items()}
 
 
 class MaturityContext(ContextHook):

@@ -49,9 +49,7 @@ def test_copy_at_level_leaves_no_template_jinja(render: Callable[..., Path], lev
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_evolution_yml_and_answers_match_the_level(
-    render: Callable[..., Path], level: int
-) -> None:
+def test_evolution_yml_and_answers_match_the_level(render: Callable[..., Path], level: int) -> None:
     project = render(level)
     config = evolution(project)
     assert config["current_level"] == level

@@ -16,9 +16,7 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
     workflows = sorted(f for f in files if f.startswith(".github/workflows/"))
     dockerfiles = sorted(f for f in files if f.endswith("Dockerfile"))
     shell_scripts = sorted(f for f in files if f.endswith(".sh"))
-    cloudformation = sorted(
-        f for f in files if f.startswith("infrastructure/aws/cloudformation/")
-    )
+    cloudformation = sorted(f for f in files if f.startswith("infrastructure/aws/cloudformation/"))
     checks = [
         ("pytest", ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"]),
         ("ruff check", ["uv", "run", "--no-sync", "ruff", "check", "--no-cache", "."]),

@@ -14,7 +14,11 @@ from expectations import added_by, expected_at
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 
 README_NOTE = "\nOur team runs this bot for the #trading channel. Ask @alice for access.\n"
-SERVICE_NOTE = '\n\ndef team_motto() -> str:\n    """Printed on the team dashboard."""\n    return "HODL responsibly"\n'
+SERVICE_NOTE = (
+    "\n\ndef team_motto() -> str:\n"
+    '    """Printed on the team dashboard."""\n'
+    '    return "HODL responsibly"\n'
+)
 CUSTOM_FLAG = (
     "  weekend_digest:\n"
     "    enabled: true\n"
@@ -96,9 +100,7 @@ def test_update_1_to_4_keeps_user_edits_and_equals_a_fresh_level_4_copy(
 def upgrade_script(project: Path, *args: str) -> object:
     env = {**os.environ, "COPIER_CMD": f"{sys.executable} -m copier"}
     env = {k: v for k, v in env.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
-    return run(
-        [sys.executable, "scripts/setup/upgrade.py", *args], project, check=False, env=env
-    )
+    return run([sys.executable, "scripts/setup/upgrade.py", *args], project, check=False, env=env)
 
 
 @pytest.fixture
@@ -156,4 +158,4 @@ def test_upgrade_script_refuses_a_downgrade(copier, render: Callable[..., Path])
     git_commit_all(project, "Generate at level 3")
     result = upgrade_script(project, "2")
     assert result.returncode == 2
-    assert "this project is at level 3 (Professional); downgrades are not supported" in result.stderr
+    assert "at level 3 (Professional); downgrades are not supported" in result.stderr
