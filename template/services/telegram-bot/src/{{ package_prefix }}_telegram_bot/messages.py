@@ -1,0 +1,148 @@
+"""Reply texts, built from plain values (no bot framework, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from .formatting import (
+    format_atr_band,
+    format_change,
+    format_plain,
+    format_plain_change,
+    format_price,
+)
+from .models import AtrReading, PriceQuote
+
+UNAVAILABLE = "Market data is unavailable right now, try again in a minute."
+UNEXPECTED = "Sorry, something went wrong with that command. Please try again."
+
+
+def _price(value: Decimal, enhanced: bool) -> str:
+    return format_price(value) if enhanced else format_plain(value)
+
+
+def _stale_note(quote: PriceQuote) -> str:
+    if not quote.stale:
+        return ""
+    if quote.age_seconds is None:
+        return " (stale)"
+    return f" (stale, {round(quote.age_seconds)} s old)"
+
+
+def price_line(quote: PriceQuote, enhanced: bool) -> str:
+    if enhanced:
+        text = f"{quote.symbol}  {format_price(quote.price)}  {format_change(quote.change_24h_pct)}"
+        return f"{text} 24h{_stale_note(quote)}"
+    change = format_plain_change(quote.change_24h_pct)
+    return f"{quote.symbol}: {format_plain(quote.price)} (24h {change}){_stale_note(quote)}"
+
+
+def prices_message(lines: Iterable[str], title: str | None = None) -> str:
+    body = "\n".join(lines)
+    return f"{title}\n{body}" if title else body
+
+
+def symbol_problem_line(symbol: str, detail: str) -> str:
+    return f"{symbol}: {detail}"
+
+
+def atr_message(reading: AtrReading, quote: PriceQuote | None, enhanced: bool) -> str:
+    head = f"{reading.symbol} ATR({reading.period}, {reading.interval})"
+    if not enhanced:
+        return f"{head}: {format_plain(reading.atr)} ({format_plain(reading.atr_pct)}% of price)"
+    lines = [f"{head}: {format_price(reading.atr)} ({reading.atr_pct:.2f}% of price)"]
+    if quote is not None:
+        lines.append(f"Range: {format_atr_band(quote.price, reading.atr)}{_stale_note(quote)}")
+    return "\n".join(lines)
+
+
+def watch_added(symbol: str, added: bool, count: int) -> str:
+    if not added:
+        return f"{symbol} is already on your watchlist ({count} symbols). /list shows prices."
+    return f"Watching {symbol} ({count} symbols). /list shows prices."
+
+
+def watch_removed(symbol: str, removed: bool) -> str:
+    if removed:
+        return f"Stopped watching {symbol}."
+    return f"{symbol} is not on your watchlist. /list shows what is."
+
+
+def empty_watchlist() -> str:
+    return "Your watchlist is empty. Add a symbol with /watch BTC-USDT."
+
+
+def watchlist_title(count: int) -> str:
+    return f"Your watchlist ({count}):"
+
+
+def alert_created(
+    alert_id: int, symbol: str, direction: str, target: Decimal, now: PriceQuote, enhanced: bool
+) -> str:
+    return (
+        f"Alert #{alert_id}: I will tell you once when {symbol} is {direction} "
+        f"{_price(target, enhanced)} (now {_price(now.price, enhanced)})."
+    )
+
+
+def alerts_message(alerts: Sequence[tuple[int, str, str, Decimal]], enhanced: bool) -> str:
+    if not alerts:
+        return "You have no pending alerts. Set one with /alert BTC-USDT above 100000."
+    lines = [
+        f"#{alert_id} {symbol} {direction} {_price(target, enhanced)}"
+        for alert_id, symbol, direction, target in alerts
+    ]
+    return "Your pending alerts:\n" + "\n".join(lines) + "\n/unalert ID cancels one."
+
+
+def alert_removed(alert_id: int, removed: bool) -> str:
+    if removed:
+        return f"Alert #{alert_id} cancelled."
+    return f"You have no pending alert #{alert_id}. /alerts lists them."
+
+
+def alert_fired(
+    alert_id: int, symbol: str, direction: str, target: Decimal, now: Decimal, enhanced: bool
+) -> str:
+    return (
+        f"🔔 Alert #{alert_id}: {symbol} is {direction} {_price(target, enhanced)}, "
+        f"now {_price(now, enhanced)}."
+    )
+
+
+def status_message(
+    version: str,
+    environment: str,
+    storage_ok: bool,
+    market_status: str,
+) -> str:
+    return "\n".join(
+        (
+            f"Bot: ok (version {version}, environment {environment})",
+            f"Storage: {'ok' if storage_ok else 'unavailable'}",
+            f"Market data: {market_status}",
+        )
+    )
+
+
+def help_text(usages: Sequence[tuple[str, str]], default_symbols: Sequence[str]) -> str:
+    lines = [f"{usage} - {description}" for usage, description in usages]
+    return (
+        "Commands:\n"
+        + "\n".join(lines)
+        + f"\nSymbols look like BTC-USDT, BTCUSDT or btc. /price alone shows "
+        f"{', '.join(default_symbols)}."
+    )
+
+
+def start_text(help_body: str) -> str:
+    return "Hi! I report crypto prices, volatility (ATR) and price alerts.\n\n" + help_body
+
+
+def unknown_command(name: str) -> str:
+    return f"Unknown command /{name}. Send /help for the list of commands."
+
+
+def not_a_command() -> str:
+    return "I understand commands such as /price btc. Send /help for the list."

@@ -1,0 +1,33 @@
+"""What the bot reads from market-data, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    symbol: str
+    price: Decimal
+    change_24h_pct: Decimal
+    timestamp: str
+    source: str
+    stale: bool = False
+    age_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class AtrReading:
+    symbol: str
+    interval: str
+    period: int
+    atr: Decimal
+    atr_pct: Decimal
+
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    status: str
+    version: str
+    environment: str

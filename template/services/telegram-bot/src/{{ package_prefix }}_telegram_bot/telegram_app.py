@@ -1,0 +1,125 @@
+"""The python-telegram-bot Application: thin handlers over `core`, and the alert job."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeAlias
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    ExtBot,
+    JobQueue,
+    MessageHandler,
+    filters,
+)
+
+from . import core, messages
+from .parsing import COMMANDS, split_command
+
+logger = logging.getLogger(__name__)
+
+BotApplication: TypeAlias = Application[
+    ExtBot[None],
+    ContextTypes.DEFAULT_TYPE,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[ContextTypes.DEFAULT_TYPE],
+]
+Hook = Callable[[BotApplication], Coroutine[Any, Any, None]]
+
+ALERT_JOB_NAME = "price-alerts"
+
+
+class TelegramFrontend:
+    """Turns Telegram updates into `core.respond` calls and replies once per command."""
+
+    def __init__(self, services: core.BotServices, worker: str) -> None:
+        self.services = services
+        self.worker = worker
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or message.text is None:
+            return
+        line = split_command(message.text)
+        if line is None:
+            return
+        if line.bot is not None and line.bot.lower() != (context.bot.username or "").lower():
+            return  # "/price@OtherBot" in a group is not for us
+        reply = await core.respond(self.services, chat.id, line.name, line.args)
+        await message.reply_text(reply)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(messages.not_a_command())
+
+    async def check_alerts(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        for notification in await core.check_alerts(self.services, self.worker):
+            try:
+                await context.bot.send_message(notification.chat_id, notification.text)
+            except TelegramError as exc:
+                logger.warning(
+                    "could not deliver an alert to chat %s: %s", notification.chat_id, exc
+                )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.error("telegram update failed: %r", context.error)
+
+    def register(self, application: BotApplication, alert_check_seconds: float) -> None:
+        only_messages = filters.UpdateType.MESSAGE
+        application.add_handler(MessageHandler(filters.COMMAND & only_messages, self.on_command))
+        application.add_handler(
+            MessageHandler(
+                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & only_messages,
+                self.on_text,
+            )
+        )
+        application.add_error_handler(self.on_error)
+        if application.job_queue is None:
+            raise RuntimeError("python-telegram-bot[job-queue] is required for price alerts")
+        application.job_queue.run_repeating(
+            self.check_alerts,
+            interval=alert_check_seconds,
+            first=min(alert_check_seconds, 5.0),
+            name=ALERT_JOB_NAME,
+        )
+
+
+async def publish_commands(application: BotApplication) -> None:
+    """Fill Telegram's command menu; a failure here must not stop the bot."""
+    commands = [BotCommand(command.name, command.description) for command in COMMANDS]
+    try:
+        await application.bot.set_my_commands(commands)
+    except TelegramError as exc:
+        logger.warning("could not publish the command menu: %s", exc)
+
+
+def build_application(
+    token: str,
+    frontend: TelegramFrontend,
+    *,
+    alert_check_seconds: float,
+    base_url: str | None = None,
+    with_updater: bool = True,
+    post_init: Hook | None = None,
+    post_shutdown: Hook | None = None,
+) -> BotApplication:
+    builder = ApplicationBuilder().token(token)
+    if base_url:
+        builder = builder.base_url(base_url)
+    if not with_updater:
+        builder = builder.updater(None)
+    if post_init is not None:
+        builder = builder.post_init(post_init)
+    if post_shutdown is not None:
+        builder = builder.post_shutdown(post_shutdown)
+    application = builder.build()
+    frontend.register(application, alert_check_seconds)
+    return application

@@ -1,0 +1,81 @@
+"""Webhook mode: a small ASGI app that feeds Telegram's POSTs to the Application.
+
+It never calls setWebhook: registering the public URL (with the same secret)
+is a deployment step, so replicas can start and stop without touching it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Update
+
+from .telegram_app import BotApplication
+
+# The name of the header, not a secret.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105
+WEBHOOK_PATH = "/telegram/webhook"
+MAX_UPDATE_BYTES = 1_000_000
+
+logger = logging.getLogger(__name__)
+
+
+def _error(status: int, error: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _error(exc.status_code, "http_error", str(exc.detail))
+    return _error(500, "internal_error", "unexpected error")
+
+
+def create_webhook_app(
+    application: BotApplication,
+    secret: str,
+    health: Callable[[], Mapping[str, Any]],
+) -> Starlette:
+    expected = secret.encode()
+
+    async def health_endpoint(request: Request) -> Response:
+        return JSONResponse(
+            {**health(), "status": "ok", "timestamp": datetime.now(UTC).isoformat()}
+        )
+
+    async def webhook(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            return _error(403, "forbidden", f"missing or wrong {SECRET_HEADER} header")
+        body = await request.body()
+        if len(body) > MAX_UPDATE_BYTES:
+            return _error(413, "too_large", f"an update is at most {MAX_UPDATE_BYTES} bytes")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return _error(400, "invalid_json", "the body must be a Telegram Update as JSON")
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return _error(400, "invalid_update", "the body must be a Telegram Update object")
+        try:
+            update = Update.de_json(data, application.bot)
+        except (KeyError, TypeError, ValueError):
+            return _error(400, "invalid_update", "the body must be a Telegram Update object")
+        await application.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[
+            Route("/health", health_endpoint, methods=["GET"]),
+            Route(WEBHOOK_PATH, webhook, methods=["POST"]),
+        ],
+        exception_handlers={HTTPException: _http_error},
+    )
