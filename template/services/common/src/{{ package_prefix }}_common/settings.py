@@ -1,0 +1,127 @@
+"""Settings read from environment variables and `.env`, validated at start-up.
+
+Services subclass `CommonSettings` and load it with `load_settings`, which turns
+pydantic's validation report into one line naming the environment variable and
+what it accepts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from . import PROJECT_SLUG, __version__
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SECRET_HINTS = ("token", "secret", "password", "key")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; `str()` is one line meant for the user."""
+
+
+class CommonSettings(BaseSettings):
+    """Settings every service shares. Each field is read from the upper-case env var."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
+    )
+
+    environment: Annotated[
+        Literal["local", "staging", "production"],
+        Field(description="one of local, staging, production"),
+    ] = "local"
+    service_version: Annotated[str, Field(min_length=1, description="a non-empty version")] = (
+        __version__
+    )
+    log_level: Annotated[str, Field(description="one of " + ", ".join(LOG_LEVELS))] = "INFO"
+    log_format: Annotated[
+        Literal["auto", "json", "console"], Field(description="one of auto, json, console")
+    ] = "auto"
+    data_dir: Annotated[Path, Field(description="a directory path")] = Path(".data")
+    database_url: Annotated[
+        str,
+        Field(
+            description=(
+                "an SQLAlchemy URL such as sqlite:///path/to/file.sqlite3 or "
+                "postgresql+psycopg://user:password@host/dbname"
+            )
+        ),
+    ] = ""
+    feature_flags_file: Annotated[Path, Field(description="a file path")] = Path(
+        "config/feature-flags.yml"
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value and "://" not in value:
+            raise ValueError("must be an SQLAlchemy URL")
+        return value
+
+    @model_validator(mode="after")
+    def _default_database(self) -> CommonSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / f'{PROJECT_SLUG}.sqlite3'}"
+        return self
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def env_var_name(cls: type[BaseSettings], field: str) -> str:
+    """The environment variable that sets `field` of `cls`."""
+    info = cls.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias.upper()
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    return (prefix + field).upper()
+
+
+def _describe(cls: type[BaseSettings], error: Any) -> str:
+    loc = error.get("loc") or ()
+    field = str(loc[0]) if loc else ""
+    info = cls.model_fields.get(field)
+    if not field or info is None:
+        return f"Invalid settings: {error.get('msg', 'invalid value')}"
+    accepted = info.description or str(error.get("msg", "invalid value"))
+    message = f"Invalid setting {env_var_name(cls, field)}: must be {accepted}"
+    secret = info.annotation is SecretStr or any(hint in field for hint in _SECRET_HINTS)
+    value = error.get("input")
+    if not secret and isinstance(value, str | int | float) and error.get("type") != "missing":
+        shown = str(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        message += f" (got {shown!r})"
+    elif error.get("type") == "missing":
+        message += " (it is not set)"
+    return message
+
+
+def load_settings(cls: type[S]) -> S:
+    """Load `cls` from the environment, raising `SettingsError` with a one-line message."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        raise SettingsError("; ".join(_describe(cls, error) for error in exc.errors())) from None
+
+
+def settings_or_exit(cls: type[S]) -> S:
+    """For console scripts: load settings, or print the one-line error and exit 2."""
+    try:
+        return load_settings(cls)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,11 @@
+"""Persistent state of the bot: each chat's watchlist and price alerts.
+
+`Storage(url)` works on SQLite (the default file under DATA_DIR, created and
+migrated on first use) and on PostgreSQL (`postgresql+psycopg://...`, with the
+`postgres` extra installed). It is synchronous; async code calls it through
+`asyncio.to_thread`.
+"""
+
+from .store import Alert, Direction, Storage
+
+__all__ = ["Alert", "Direction", "Storage"]

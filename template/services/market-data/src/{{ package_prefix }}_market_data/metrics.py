@@ -1,0 +1,40 @@
+"""Prometheus metrics of one app instance (its own registry, so tests can build many apps)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "market_data_requests",
+            "HTTP requests served, by route template, method and status code",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "market_data_request_duration_seconds",
+            "Time to serve a request, by route template",
+            ["route", "method"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
+        )
+        self.upstream_errors = Counter(
+            "market_data_upstream_errors",
+            "Failed upstream fetches (after retries), by provider and reason",
+            ["provider", "reason"],
+            registry=self.registry,
+        )
+        self.cache = Counter(
+            "market_data_cache_events",
+            "Cache lookups by outcome: hit, miss, coalesced, stale, error",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,69 @@
+"""Response bodies, as pydantic models (they also document the API at /docs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(examples=["invalid_parameter"])
+    detail: str = Field(examples=["limit must be an integer from 1 to 500 (got '5000')"])
+
+
+class Health(BaseModel):
+    service: str
+    status: str
+    timestamp: datetime
+    version: str
+    environment: str
+    provider: str
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, dict[str, Any]]
+
+
+class Price(BaseModel):
+    symbol: str = Field(examples=["BTC-USDT"])
+    price: float
+    change_24h_pct: float
+    timestamp: datetime
+    source: str = Field(examples=["sample"])
+    stale: bool = Field(description="true when the upstream failed and this is the last good value")
+    age_seconds: float = Field(description="seconds since the value was fetched upstream")
+
+
+class CandleBody(BaseModel):
+    open_time: datetime
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+class Ohlcv(BaseModel):
+    symbol: str
+    interval: str
+    candles: list[CandleBody] = Field(description="closed candles, oldest first")
+    source: str
+    stale: bool
+    age_seconds: float
+
+
+class Atr(BaseModel):
+    symbol: str
+    interval: str
+    period: int
+    limit: int
+    atr: float = Field(description="Wilder's ATR at the last candle, not rounded")
+    atr_pct: float = Field(description="atr / last close * 100")
+    last_close: float
+    candles: int = Field(description="number of candles the ATR was computed over")
+    source: str
+    stale: bool
+    age_seconds: float
