@@ -21,7 +21,7 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()
-) | {"message", "asctime", "service", "request_id"}
+) | {"message", "asctime", "service", "request_id", "color_message"}
 
 
 def new_request_id() -> str:

@@ -37,7 +37,7 @@ class MarketData(Protocol):
 
 def _decimal(payload: Mapping[str, Any], key: str) -> Decimal:
     value = payload[key]
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise TypeError(f"{key} is not a number")
     number = Decimal(str(value))
     if not number.is_finite():

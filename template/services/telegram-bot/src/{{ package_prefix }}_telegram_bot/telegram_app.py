@@ -19,7 +19,9 @@ from telegram.ext import (
 )
 
 from . import core, messages
+from .client import MarketDataClient
 from .parsing import COMMANDS, split_command
+from .settings import BotSettings
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +125,28 @@ def build_application(
     application = builder.build()
     frontend.register(application, alert_check_seconds)
     return application
+
+
+def run_polling(
+    settings: BotSettings, frontend: TelegramFrontend, client: MarketDataClient
+) -> None:
+    """Long-poll getUpdates until SIGINT/SIGTERM (python-telegram-bot handles the signals)."""
+
+    async def post_init(application: BotApplication) -> None:
+        await publish_commands(application)
+        logger.info(
+            "bot is polling for updates", extra={"market_data_url": settings.market_data_url}
+        )
+
+    async def post_shutdown(application: BotApplication) -> None:
+        await client.aclose()
+
+    application = build_application(
+        settings.token or "",
+        frontend,
+        alert_check_seconds=settings.alert_check_seconds,
+        base_url=settings.telegram_api_base_url,
+        post_init=post_init,
+        post_shutdown=post_shutdown,
+    )
+    application.run_polling(allowed_updates=["message"])

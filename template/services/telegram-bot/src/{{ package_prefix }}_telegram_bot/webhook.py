@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,7 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
-from .telegram_app import BotApplication
+from .client import MarketDataClient
+from .settings import BotSettings
+from .telegram_app import BotApplication, TelegramFrontend, build_application, publish_commands
 
 # The name of the header, not a secret.
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105
@@ -79,3 +82,44 @@ def create_webhook_app(
         ],
         exception_handlers={HTTPException: _http_error},
     )
+
+
+async def serve_webhook(
+    settings: BotSettings,
+    frontend: TelegramFrontend,
+    client: MarketDataClient,
+    health: Mapping[str, Any],
+) -> None:
+    """Serve /health and the webhook on BOT_HOST:BOT_PORT until SIGINT/SIGTERM."""
+    application = build_application(
+        settings.token or "",
+        frontend,
+        alert_check_seconds=settings.alert_check_seconds,
+        base_url=settings.telegram_api_base_url,
+        with_updater=False,
+    )
+    app = create_webhook_app(application, settings.webhook_secret or "", lambda: health)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.bot_host,
+            port=settings.bot_port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    try:
+        async with application:
+            await publish_commands(application)
+            await application.start()
+            logger.info(
+                "bot is serving its webhook",
+                extra={"host": settings.bot_host, "port": settings.bot_port},
+            )
+            try:
+                await server.serve()
+            finally:
+                await application.stop()
+    finally:
+        await client.aclose()
