@@ -28,6 +28,7 @@ INTRODUCED_AT: dict[str, int] = {
     "infrastructure/docker/docker-compose.yml": 1,
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/testing.yml": 2,
+    ".github/workflows/staging.yml": 2,
     "scripts/deploy/smoke_test.py": 2,
     "tests/unit/test_smoke_test.py": 2,
 }
