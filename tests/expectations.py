@@ -29,6 +29,10 @@ INTRODUCED_AT: dict[str, int] = {
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/testing.yml": 2,
     ".github/workflows/staging.yml": 2,
+    ".github/CODEOWNERS": 2,
+    ".github/dependabot.yml": 2,
+    "config/staging.env.example": 2,
+    "config/production.env.example": 2,
     "scripts/deploy/smoke_test.py": 2,
     "tests/unit/test_smoke_test.py": 2,
 }
