@@ -57,10 +57,14 @@ def atr_message(reading: AtrReading, quote: PriceQuote | None, enhanced: bool) -
     return "\n".join(lines)
 
 
+def _symbols(count: int) -> str:
+    return f"{count} symbol" if count == 1 else f"{count} symbols"
+
+
 def watch_added(symbol: str, added: bool, count: int) -> str:
     if not added:
-        return f"{symbol} is already on your watchlist ({count} symbols). /list shows prices."
-    return f"Watching {symbol} ({count} symbols). /list shows prices."
+        return f"{symbol} is already on your watchlist ({_symbols(count)}). /list shows prices."
+    return f"Watching {symbol} ({_symbols(count)}). /list shows prices."
 
 
 def watch_removed(symbol: str, removed: bool) -> str:
