@@ -38,6 +38,7 @@ BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "E2E", "username": "e
 START_TIMEOUT = 30.0
 REPLY_TIMEOUT = 10.0
 ALERT_CHECK_SECONDS = 0.25
+WEBHOOK_SECRET = "e2e-webhook_secret"
 CONSOLE_INPUT = "/price btc\n/quit\n/price eth\n"
 PRICE_LINE = re.compile(r"^BTC-USDT  \d{1,3}(,\d{3})*\.\d{2}  [▲▼→] [+-]?[\d,]+\.\d{2}% 24h")
 # Bot API parameters whose form values arrive JSON-encoded (python-telegram-bot sends
@@ -120,7 +121,7 @@ class FakeBotApi:
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
-        wait = min(float(params.get("timeout") or 0), 0.5)
+        wait = min(float(params.get("timeout") or 0), 0.2)
         with self.changed:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
             if not self.updates and wait > 0:
@@ -235,14 +236,16 @@ class Service:
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+
+    def wait(self) -> None:
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
 
 
 def _start(name: str, args: list[str], env: dict[str, str], tmp: Path) -> Service:
@@ -281,14 +284,22 @@ class Stack:
     api: FakeBotApi
     market_data_url: str
     console: subprocess.Popen[str]
+    webhook: Service
+    webhook_url: str
 
 
 @pytest.fixture(scope="module")
 def stack(bot_api: FakeBotApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
+    port, webhook_port = _free_port(), _free_port()
     market_data_url = f"http://127.0.0.1:{port}"
-    # Start both at once: each spends most of its start-up importing.
+    bot_settings = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": bot_api.base_url,
+        "MARKET_DATA_URL": market_data_url,
+        "ALERT_CHECK_SECONDS": str(ALERT_CHECK_SECONDS),
+    }
+    # Start them at once: each spends most of its start-up importing.
     market = _start(
         "market-data",
         [_script("market-data")],
@@ -300,22 +311,24 @@ def stack(bot_api: FakeBotApi, tmp_path_factory: pytest.TempPathFactory) -> Iter
         ),
         tmp,
     )
-    bot = _start(
-        "telegram-bot",
+    bot_env = _environment(tmp / "bot", **bot_settings)
+    bot = _start("telegram-bot", [_script("telegram-bot")], bot_env, tmp)
+    webhook = _start(
+        "telegram-bot-webhook",
         [_script("telegram-bot")],
         _environment(
-            tmp / "bot",
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=bot_api.base_url,
-            MARKET_DATA_URL=market_data_url,
-            ALERT_CHECK_SECONDS=str(ALERT_CHECK_SECONDS),
+            tmp / "webhook",
+            **bot_settings,
+            BOT_MODE="webhook",
+            BOT_HOST="127.0.0.1",
+            BOT_PORT=str(webhook_port),
+            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
         ),
         tmp,
     )
     console: subprocess.Popen[str] | None = None
     try:
         _wait_for_health(market, f"{market_data_url}/health")
-        # The console chat starts while the bot is still starting: both mostly import.
         console = subprocess.Popen(
             [_script("telegram-bot"), "--console"],
             cwd=PROJECT_ROOT,
@@ -326,14 +339,17 @@ def stack(bot_api: FakeBotApi, tmp_path_factory: pytest.TempPathFactory) -> Iter
             text=True,
         )
         _wait_for_polling(bot, bot_api)
-        yield Stack(bot_api, market_data_url, console)
+        yield Stack(bot_api, market_data_url, console, webhook, f"http://127.0.0.1:{webhook_port}")
     finally:
         if console is not None and console.poll() is None:
             console.kill()
             console.communicate(timeout=5)
-        bot.stop()
-        market.stop()
+        for service in (bot, webhook, market):
+            service.terminate()
+        for service in (bot, webhook, market):
+            service.wait()
     assert bot.process.returncode == 0, bot.output()
+    assert webhook.process.returncode == 0, webhook.output()
 
 
 def test_price_gets_one_formatted_reply(stack: Stack) -> None:
@@ -369,7 +385,7 @@ def test_alert_fires_once(stack: Stack) -> None:
     assert replies[0].startswith("Alert #")
     assert replies[1].startswith("🔔 Alert #")
     assert "BTC-USDT is above 1.0000" in replies[1]
-    time.sleep(3 * ALERT_CHECK_SECONDS)  # later checks must not fire it again
+    time.sleep(2 * ALERT_CHECK_SECONDS)  # later checks must not fire it again
     assert len(stack.api.texts(104)) == 2
 
 
@@ -388,3 +404,39 @@ def test_console_mode_answers_on_stdout(stack: Stack) -> None:
     lines = stdout.splitlines()
     assert len(lines) == 1, stdout  # one reply, then /quit
     assert PRICE_LINE.match(lines[0]), stdout
+
+
+def _post(url: str, payload: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+    request = urllib.request.Request(  # noqa: S310 - local http
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - local http
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_webhook_mode(stack: Stack) -> None:
+    _wait_for_health(stack.webhook, f"{stack.webhook_url}/health")
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": 106, "type": "private"},
+            "text": "/price btc",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    url = f"{stack.webhook_url}/telegram/webhook"
+    status, body = _post(url, update, {"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+    assert (status, body["error"]) == (403, "forbidden")
+    status, body = _post(url, update, {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+    assert (status, body) == (200, {"ok": True})
+    (reply,) = stack.api.wait_for_texts(106, 1)
+    assert PRICE_LINE.match(reply), reply
+    assert "setWebhook" not in stack.api.calls

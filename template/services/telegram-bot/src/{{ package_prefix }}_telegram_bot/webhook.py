@@ -6,10 +6,12 @@ is a deployment step, so replicas can start and stop without touching it.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Mapping
+import signal
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,6 +86,23 @@ def create_webhook_app(
     )
 
 
+@contextlib.contextmanager
+def _signals_end_serving_only() -> Iterator[None]:
+    """Let SIGINT/SIGTERM stop uvicorn, then shut the Application down cleanly.
+
+    uvicorn re-raises the signal that stopped it once it has restored the
+    previous handlers; with these no-op handlers in place, that ends the
+    server but not the process before the Application has stopped.
+    """
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda _sig, _frame: None) for sig in handled}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 async def serve_webhook(
     settings: BotSettings,
     frontend: TelegramFrontend,
@@ -118,7 +137,8 @@ async def serve_webhook(
                 extra={"host": settings.bot_host, "port": settings.bot_port},
             )
             try:
-                await server.serve()
+                with _signals_end_serving_only():
+                    await server.serve()
             finally:
                 await application.stop()
     finally:
