@@ -33,6 +33,10 @@ INTRODUCED_AT: dict[str, int] = {
     ".github/dependabot.yml": 2,
     "config/staging.env.example": 2,
     "config/production.env.example": 2,
+    "docs/deployment/environments.md": 2,
+    "docs/deployment/staging.md": 2,
+    "docs/development/branching.md": 2,
+    "scripts/setup/apply-branch-protection.sh": 2,
     "scripts/deploy/smoke_test.py": 2,
     "tests/unit/test_smoke_test.py": 2,
 }
