@@ -39,6 +39,7 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/setup/apply-branch-protection.sh": 2,
     "scripts/deploy/smoke_test.py": 2,
     "tests/unit/test_smoke_test.py": 2,
+    "tests/unit/test_env_examples.py": 2,
 }
 
 
