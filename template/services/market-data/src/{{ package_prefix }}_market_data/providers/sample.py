@@ -168,6 +168,10 @@ class SampleProvider:
         )
 
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
+        return self.history(symbol, interval, limit)
+
+    def history(self, symbol: str, interval: str, limit: int) -> list[Candle]:
+        """The newest `limit` closed candles at the clock's time (the synchronous form)."""
         path = self._path(symbol)
         step = INTERVALS[interval]
         newest = last_closed_open_time(int(self._clock() * 1000), interval)
