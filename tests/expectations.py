@@ -26,6 +26,16 @@ INTRODUCED_AT: dict[str, int] = {
     "infrastructure/docker/market-data.Dockerfile": 1,
     "infrastructure/docker/telegram-bot.Dockerfile": 1,
     "infrastructure/docker/docker-compose.yml": 1,
+    # evolution toolkit: detector, checklist, generators (every level)
+    "scripts/evolution_detector.py": 1,
+    "scripts/evolution/__init__.py": 1,
+    "scripts/evolution/triggers.py": 1,
+    "scripts/evolution/config.py": 1,
+    "scripts/evolution/metrics.py": 1,
+    "scripts/evolution/detector.py": 1,
+    "tests/unit/test_evolution_triggers.py": 1,
+    "tests/unit/test_evolution_metrics.py": 1,
+    "tests/integration/test_evolution_detector.py": 1,
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/testing.yml": 2,
     ".github/workflows/staging.yml": 2,

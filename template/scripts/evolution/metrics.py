@@ -1,0 +1,376 @@
+"""What the repository tells about the project, and what only its owner knows.
+
+Measured here: team size and deployments from git, services, tests, coverage and
+workflows from the files. Owner figures come from the `metrics:` section of
+config/evolution.yml; a figure that is null (or absent) is unknown, never guessed.
+An owner figure with the name of a measured metric replaces the measurement.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+from .config import EvolutionConfig
+from .triggers import PER_WEEK, PERCENT, Quantity, Value, describe
+
+WINDOW = timedelta(days=90)
+MIN_WINDOW = timedelta(days=7)
+TEMPLATE_SERVICES = 2  # market-data and telegram-bot
+DEPLOY_TAG_PREFIXES = ("deploy-", "deploy/")
+DEPLOYMENT_LOG = ".data/deployments.jsonl"
+
+# The figures only the owner knows, with what they mean (config/evolution.yml documents them).
+OWNER_METRICS = {
+    "production_traffic": "daily users (users) and peak requests per minute "
+    "(requests_per_minute) in production",
+    "uptime_requirement": "the uptime you promise, in percent (such as 99.9)",
+    "user_base": "registered users of the bot",
+    "manual_errors": "mistakes in manual deployments per month",
+    "geographic_distribution": "true when users in several regions need the service near them",
+    "handling_user_data": "true when the project stores personal data beyond chat ids",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: Value
+    source: str  # where the value comes from
+    detail: str  # how it was measured, or how to set it
+
+    @property
+    def display(self) -> str:
+        return describe(self.value)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    when: datetime
+    commit: str | None
+    origin: str  # a tag name or the deployment log
+    environment: str | None = None
+
+
+# ------------------------------------------------------------------ git
+
+
+def git(root: Path, *args: str) -> str | None:
+    """Output of a git command in `root`, or None when git or the repository is missing."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def is_own_repository(root: Path) -> bool:
+    """True when `root` is the top of a git work tree (not a folder inside another repo)."""
+    top = git(root, "rev-parse", "--show-toplevel")
+    return top is not None and Path(top.strip()).resolve() == root.resolve()
+
+
+def author_emails(root: Path, since: datetime) -> set[str]:
+    output = git(root, "log", "--all", f"--since={since.isoformat()}", "--format=%ae") or ""
+    return {
+        email.strip().lower()
+        for email in output.splitlines()
+        if email.strip() and "[bot]" not in email
+    }
+
+
+def first_commit_time(root: Path) -> datetime | None:
+    output = git(root, "log", "--all", "--format=%ct", "--reverse", "--max-parents=0")
+    stamps = [int(line) for line in (output or "").split() if line.isdigit()]
+    return datetime.fromtimestamp(min(stamps), UTC) if stamps else None
+
+
+def is_deployment_tag(name: str) -> bool:
+    if name.startswith(DEPLOY_TAG_PREFIXES):
+        return True
+    return name.startswith("v") and name[1:2].isdigit()
+
+
+def tag_deployments(root: Path) -> list[Deployment]:
+    """deploy-* and v<digit>* tags, dated by their tagger (or commit) date."""
+    output = git(
+        root,
+        "for-each-ref",
+        "refs/tags",
+        "--format=%(refname:strip=2)%09%(creatordate:unix)%09%(objectname)%09%(*objectname)",
+    )
+    deployments = []
+    for line in (output or "").splitlines():
+        name, stamp, target, peeled = [*line.split("\t"), "", "", ""][:4]
+        if is_deployment_tag(name) and stamp.isdigit():
+            deployments.append(
+                Deployment(datetime.fromtimestamp(int(stamp), UTC), peeled or target, name)
+            )
+    return deployments
+
+
+def _parse_time(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def logged_deployments(root: Path) -> tuple[list[Deployment], int]:
+    """Entries of .data/deployments.jsonl, and how many lines were unreadable.
+
+    One JSON object per line with `timestamp` (ISO 8601) and optionally `environment`
+    and `commit`.
+    """
+    path = root / DEPLOYMENT_LOG
+    if not path.is_file():
+        return [], 0
+    deployments, skipped = [], 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            skipped += 1
+            continue
+        when = _parse_time(entry.get("timestamp")) if isinstance(entry, dict) else None
+        if when is None or not isinstance(entry, dict):
+            skipped += 1
+            continue
+        commit = entry.get("commit")
+        environment = entry.get("environment")
+        deployments.append(
+            Deployment(
+                when,
+                commit if isinstance(commit, str) else None,
+                DEPLOYMENT_LOG,
+                environment if isinstance(environment, str) else None,
+            )
+        )
+    return deployments, skipped
+
+
+def distinct(deployments: Iterable[Deployment]) -> list[Deployment]:
+    """One deployment per commit, environment and day (a v1.2 tag and a deploy tag
+    on the same commit the same day are one deployment)."""
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for deployment in sorted(deployments, key=lambda item: item.when):
+        if deployment.commit is None:
+            unique.append(deployment)
+            continue
+        key = (deployment.commit, deployment.environment or "", deployment.when.date().isoformat())
+        if key not in seen:
+            seen.add(key)
+            unique.append(deployment)
+    return unique
+
+
+# ------------------------------------------------------------------ files
+
+
+def service_dirs(root: Path) -> list[str]:
+    """Folders under services/ whose pyproject.toml declares a console script."""
+    names = []
+    for pyproject in sorted((root / "services").glob("*/pyproject.toml")):
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if data.get("project", {}).get("scripts"):
+            names.append(pyproject.parent.name)
+    return names
+
+
+def test_files(root: Path) -> Iterator[Path]:
+    for base in [root / "tests", *sorted((root / "services").glob("*/tests"))]:
+        if base.is_dir():
+            yield from sorted(base.rglob("test_*.py"))
+            yield from sorted(base.rglob("*_test.py"))
+
+
+def count_tests(source: str) -> int:
+    """Test functions in a module: test_* functions and methods of Test* classes."""
+    tree = ast.parse(source)
+    count = 0
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
+            count += 1
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            count += sum(
+                1
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                and item.name.startswith("test")
+            )
+    return count
+
+
+def coverage_percent(root: Path) -> tuple[float, str] | None:
+    """Line coverage of the newest coverage.xml or coverage.json, and its file name."""
+    reports = [path for path in (root / "coverage.xml", root / "coverage.json") if path.is_file()]
+    for path in sorted(reports, key=lambda item: item.stat().st_mtime, reverse=True):
+        try:
+            if path.suffix == ".xml":
+                rate = ElementTree.parse(path).getroot().get("line-rate")  # noqa: S314 (own report)
+                if rate is not None:
+                    return float(rate) * 100, path.name
+            else:
+                totals = json.loads(path.read_text(encoding="utf-8")).get("totals", {})
+                if "percent_covered" in totals:
+                    return float(totals["percent_covered"]), path.name
+        except (OSError, ValueError, ElementTree.ParseError, AttributeError):
+            continue
+    return None
+
+
+def workflow_files(root: Path) -> list[str]:
+    folder = root / ".github" / "workflows"
+    if not folder.is_dir():
+        return []
+    return sorted(path.name for path in folder.iterdir() if path.suffix in (".yml", ".yaml"))
+
+
+# ------------------------------------------------------------------ collection
+
+
+def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) -> dict[str, Metric]:
+    """Every metric, measured ones first, then the owner's figures (which win)."""
+    now = now or datetime.now(UTC)
+    metrics: dict[str, Metric] = {}
+
+    def add(name: str, value: Value, source: str, detail: str) -> None:
+        metrics[name] = Metric(name, value, source, detail)
+
+    in_git = is_own_repository(root)
+    since = now - WINDOW
+    if in_git:
+        emails = author_emails(root, since)
+        add(
+            "team_size",
+            Quantity(len(emails)),
+            "git",
+            "distinct commit author e-mails in the last 90 days (all branches, bots excluded)",
+        )
+    else:
+        add("team_size", None, "git", "not a git repository: run git init, or set it in metrics:")
+
+    tags = tag_deployments(root) if in_git else []
+    logged, skipped = logged_deployments(root)
+    deployments = distinct([*tags, *logged])
+    if in_git or (root / DEPLOYMENT_LOG).is_file():
+        started = first_commit_time(root) if in_git else None
+        if started is None and deployments:
+            started = deployments[0].when
+        window = min(WINDOW, max(MIN_WINDOW, now - (started or now - WINDOW)))
+        recent = [item for item in deployments if now - window <= item.when <= now]
+        weeks = window / timedelta(weeks=1)
+        note = f", {skipped} unreadable log lines skipped" if skipped else ""
+        add(
+            "deployment_frequency",
+            Quantity(len(recent) / weeks, PER_WEEK),
+            "deploy-*/v* tags and " + DEPLOYMENT_LOG,
+            f"{len(recent)} deployments in the last {weeks:.1f} weeks{note}",
+        )
+    else:
+        add("deployment_frequency", None, "git", "not a git repository and no " + DEPLOYMENT_LOG)
+
+    services = service_dirs(root)
+    add("services", Quantity(len(services)), "services/*/pyproject.toml", ", ".join(services))
+    add(
+        "multiple_services",
+        len(services) > TEMPLATE_SERVICES,
+        "services/*/pyproject.toml",
+        f"more than the {TEMPLATE_SERVICES} services the template generates",
+    )
+
+    counted, unreadable = 0, 0
+    for path in test_files(root):
+        try:
+            counted += count_tests(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            unreadable += 1
+    note = f" ({unreadable} files did not parse)" if unreadable else ""
+    add("test_count", Quantity(counted), "tests/", f"test functions, counted with ast{note}")
+
+    coverage = coverage_percent(root)
+    if coverage is None:
+        add(
+            "coverage",
+            None,
+            "coverage report",
+            "no coverage.xml or coverage.json: run uv run pytest --cov --cov-report=xml",
+        )
+    else:
+        add("coverage", Quantity(round(coverage[0], 2), PERCENT), coverage[1], "line coverage")
+
+    workflows = workflow_files(root)
+    add("workflows", Quantity(len(workflows)), ".github/workflows", ", ".join(workflows))
+    production = _production_evidence(workflows, deployments)
+    add(
+        "production_deployment",
+        production is not None,
+        "workflows and deployments",
+        production or "no production workflow, deploy tag or production log entry",
+    )
+
+    for name, description in OWNER_METRICS.items():
+        add(name, None, "config/evolution.yml", f"{description}: set metrics.{name}")
+    for name, value in config.metrics.items():
+        measured = metrics.get(name)
+        what = OWNER_METRICS.get(name) or (measured.detail if measured else "")
+        if value is None and measured is not None and name not in OWNER_METRICS:
+            continue  # null keeps the measurement
+        known = describe(value) != "unknown"
+        add(name, value, "config/evolution.yml", what if known else f"{what}: set metrics.{name}")
+    return metrics
+
+
+def _production_evidence(workflows: list[str], deployments: list[Deployment]) -> str | None:
+    if any(name.startswith("production.") for name in workflows):
+        return "production workflow present"
+    if any(item.environment == "production" for item in deployments):
+        return "production entries in " + DEPLOYMENT_LOG
+    # At level 1 the manual deployment (scripts/deploy/README.md) tags what goes to production.
+    tagged = [item.origin for item in deployments if item.origin.startswith(DEPLOY_TAG_PREFIXES)]
+    if tagged:
+        return f"deploy tags ({len(tagged)})"
+    return None
+
+
+def lookup(metrics: Mapping[str, Metric], config: EvolutionConfig, name: str) -> Value:
+    """What a trigger's name stands for: a metric, `<metric>.<unit>`, `<flag>.enabled`
+    or `features.<name>`; None (unknown) otherwise."""
+    if name in metrics:
+        return metrics[name].value
+    head, _, tail = name.partition(".")
+    if not tail:
+        return None
+    value = metrics[head].value if head in metrics else None
+    if isinstance(value, Mapping):
+        found: Value = value.get(tail)
+        return found
+    if head in config.flags and tail == "enabled":
+        return config.flags[head].enabled
+    if head == "features" and tail in config.features:
+        return config.features[tail]
+    return None

@@ -1,0 +1,489 @@
+"""The trigger language of config/evolution.yml (roadmap) and config/feature-flags.yml.
+
+A trigger is a condition on the project's metrics, written as in the seed:
+
+    when_team_size > 2 OR deployment_frequency > weekly
+    when_production_traffic > 1000_users OR uptime_requirement > 99%
+    when_multiple_services OR geographic_distribution
+    when staging_deployment.enabled
+
+Grammar (keywords in either case, `when` or `when_` in front is optional):
+
+    trigger    := or
+    or         := and ("OR" and)*
+    and        := not ("AND" not)*
+    not        := "NOT" not | "(" or ")" | comparison
+    comparison := operand (("<" | "<=" | ">" | ">=" | "==" | "!=") operand)?
+    operand    := name | quantity | "true" | "false"
+
+- A name is a metric (`team_size`) or a dotted path (`staging_deployment.enabled`,
+  `production_traffic.users`). A bare name is a condition on a true/false metric.
+- A quantity is a number with an optional unit: `2`, `1_000`, `99%`, `99.9%`,
+  `1000_users`, `100_requests_per_minute`. A number without a unit takes the unit of
+  the other side; two different units never compare (the result is unknown).
+- `hourly`, `daily`, `weekly`, `biweekly`, `monthly`, `quarterly` and `yearly` are
+  frequencies, counted in events per week (daily = 7/week, monthly = 12/52 per week),
+  so `monthly < weekly < daily`; a frequency metric is events per week.
+
+Evaluation is three-valued: a metric nobody measured or set is unknown, not false.
+`true OR unknown` is true, `false OR unknown` is unknown, `false AND unknown` is false,
+`NOT unknown` is unknown.
+
+Standard library only, and never `eval`.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+PER_WEEK = "per_week"
+PERCENT = "%"
+
+FREQUENCIES: dict[str, float] = {
+    "hourly": 24 * 7,
+    "daily": 7.0,
+    "weekly": 1.0,
+    "biweekly": 0.5,
+    "monthly": 12 / 52,
+    "quarterly": 4 / 52,
+    "yearly": 1 / 52,
+}
+
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<quantity>\d+(?:_\d+)*(?:\.\d+)?(?:%|_[A-Za-z][A-Za-z0-9_]*)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<compare>>=|<=|==|!=|>|<)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+    """,
+    re.VERBOSE,
+)
+_QUANTITY = re.compile(r"(?P<number>\d+(?:_\d+)*(?:\.\d+)?)(?P<unit>%|_[A-Za-z][A-Za-z0-9_]*)?")
+_KEYWORDS = {"AND", "OR", "NOT"}
+_HINTS = {
+    "=": "use == to compare",
+    "&": "use AND",
+    "|": "use OR",
+    "!": "use NOT, or != to compare",
+}
+
+
+class TriggerError(Exception):
+    """A trigger that cannot be read or evaluated (a configuration error)."""
+
+
+class TriggerSyntaxError(TriggerError):
+    """A malformed trigger, with the 0-based position of the problem."""
+
+    def __init__(self, message: str, text: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.text = text
+        self.position = position
+
+    def __str__(self) -> str:
+        return f'{self.message} at column {self.position + 1} of "{self.text}"'
+
+    def pointer(self) -> str:
+        """The trigger with a caret under the problem."""
+        return f"{self.text}\n{' ' * self.position}^"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number and its unit (None: a plain number)."""
+
+    amount: float
+    unit: str | None = None
+
+    def __str__(self) -> str:
+        amount = format_amount(self.amount)
+        if self.unit is None:
+            return amount
+        if self.unit == PERCENT:
+            return f"{amount}%"
+        if self.unit == PER_WEEK:
+            return f"{amount}/week"
+        return f"{amount} {self.unit.replace('_', ' ')}"
+
+
+# What a name stands for: true/false, a quantity, a quantity per unit
+# (production_traffic: {users: 1200, requests_per_minute: None}), or None (unknown).
+Value = bool | Quantity | Mapping[str, Quantity | None] | None
+Lookup = Callable[[str], Value]
+
+
+def format_amount(amount: float) -> str:
+    if float(amount).is_integer():
+        return f"{int(amount):,}".replace(",", "_") if abs(amount) >= 10_000 else str(int(amount))
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
+def parse_quantity(text: str) -> Quantity:
+    """`1000_users`, `99.9%`, `weekly` or `3` as a Quantity; ValueError otherwise."""
+    word = text.strip()
+    if word.lower() in FREQUENCIES:
+        return Quantity(FREQUENCIES[word.lower()], PER_WEEK)
+    match = _QUANTITY.fullmatch(word)
+    if match is None:
+        raise ValueError(f"{text!r} is not a quantity (such as 3, 99.9%, 1000_users or weekly)")
+    unit = match["unit"]
+    if unit is not None and unit != PERCENT:
+        unit = unit[1:]
+    return Quantity(float(match["number"].replace("_", "")), unit)
+
+
+# ------------------------------------------------------------------ syntax tree
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: bool | Quantity
+    text: str
+    position: int
+
+
+Operand = Name | Literal
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Operand
+    right: Operand
+
+
+@dataclass(frozen=True)
+class Truth:
+    """A bare name or true/false used as a condition."""
+
+    operand: Operand
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "AND" or "OR"
+    operands: tuple[Node, ...]
+
+
+Node = Compare | Truth | Not | BoolOp
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # quantity, name, compare, lparen, rparen, keyword, bool, end
+    text: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A parsed trigger: its source text and syntax tree."""
+
+    text: str
+    tree: Node
+
+    def names(self) -> list[str]:
+        """The metric names the trigger reads, in order, without repeats."""
+        seen: dict[str, None] = {}
+        _collect_names(self.tree, seen)
+        return list(seen)
+
+
+def _collect_names(node: Node, seen: dict[str, None]) -> None:
+    if isinstance(node, BoolOp):
+        for child in node.operands:
+            _collect_names(child, seen)
+    elif isinstance(node, Not):
+        _collect_names(node.operand, seen)
+    else:
+        operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
+        for operand in operands:
+            if isinstance(operand, Name):
+                seen.setdefault(operand.name)
+
+
+def _start(text: str) -> int:
+    """Where the condition starts: after leading blanks and an optional `when`/`when_`."""
+    match = re.match(r"\s*(?:when(?:\s+|_(?=[A-Za-z_])|\s*$)|)", text, re.IGNORECASE)
+    return match.end() if match else 0
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    position = _start(text)
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            char = text[position]
+            hint = _HINTS.get(char)
+            raise TriggerSyntaxError(
+                f"unexpected character {char!r}" + (f" ({hint})" if hint else ""),
+                text,
+                position,
+            )
+        kind = match.lastgroup or ""
+        word = match.group()
+        if kind == "name":
+            if word.upper() in _KEYWORDS:
+                kind = "keyword"
+                word = word.upper()
+            elif word.lower() in ("true", "false"):
+                kind = "bool"
+            elif word.lower() in FREQUENCIES:
+                kind = "quantity"
+        if kind != "space":
+            tokens.append(Token(kind, word, position))
+        position = match.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def error(self, message: str, token: Token | None = None) -> TriggerSyntaxError:
+        token = token or self.token
+        found = "the end of the trigger" if token.kind == "end" else repr(token.text)
+        return TriggerSyntaxError(f"{message}, found {found}", self.text, token.position)
+
+    def parse(self) -> Node:
+        if self.token.kind == "end":
+            raise TriggerSyntaxError("empty trigger: expected a condition", self.text, 0)
+        tree = self.parse_or()
+        if self.token.kind != "end":
+            raise self.error("expected AND, OR or the end of the trigger")
+        return tree
+
+    def parse_or(self) -> Node:
+        operands = [self.parse_and()]
+        while self.token.kind == "keyword" and self.token.text == "OR":
+            self.advance()
+            operands.append(self.parse_and())
+        return operands[0] if len(operands) == 1 else BoolOp("OR", tuple(operands))
+
+    def parse_and(self) -> Node:
+        operands = [self.parse_not()]
+        while self.token.kind == "keyword" and self.token.text == "AND":
+            self.advance()
+            operands.append(self.parse_not())
+        return operands[0] if len(operands) == 1 else BoolOp("AND", tuple(operands))
+
+    def parse_not(self) -> Node:
+        if self.token.kind == "keyword" and self.token.text == "NOT":
+            self.advance()
+            return Not(self.parse_not())
+        if self.token.kind == "lparen":
+            self.advance()
+            inner = self.parse_or()
+            if self.token.kind != "rparen":
+                raise self.error("expected ')'")
+            self.advance()
+            return inner
+        return self.parse_comparison()
+
+    def parse_operand(self) -> Operand:
+        token = self.token
+        if token.kind == "name":
+            self.advance()
+            return Name(token.text, token.position)
+        if token.kind == "bool":
+            self.advance()
+            return Literal(token.text.lower() == "true", token.text, token.position)
+        if token.kind == "quantity":
+            self.advance()
+            return Literal(parse_quantity(token.text), token.text, token.position)
+        raise self.error("expected a metric name, a number or '('")
+
+    def parse_comparison(self) -> Node:
+        left = self.parse_operand()
+        if self.token.kind == "compare":
+            op = self.advance().text
+            right = self.parse_operand()
+            return Compare(op, left, right)
+        if isinstance(left, Literal) and isinstance(left.value, Quantity):
+            raise TriggerSyntaxError(
+                f"{left.text!r} is a number, not a condition: compare it (for example "
+                f"team_size > {left.text})",
+                self.text,
+                left.position,
+            )
+        return Truth(left)
+
+
+def parse(text: str) -> Trigger:
+    """Parse a trigger; TriggerSyntaxError says what is wrong and where."""
+    return Trigger(text, _Parser(text).parse())
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """True, False or None (unknown), and one line per condition saying why."""
+
+    value: bool | None
+    reasons: tuple[str, ...]
+
+
+def verdict(value: bool | None) -> str:
+    return "unknown" if value is None else str(value).lower()
+
+
+def describe(value: Value) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Quantity):
+        return str(value)
+    known = {unit: amount for unit, amount in value.items() if amount is not None}
+    if not known:
+        return "unknown"
+    return ", ".join(str(amount) for amount in known.values())
+
+
+def evaluate(trigger: Trigger, lookup: Lookup) -> Outcome:
+    """Evaluate with Kleene's three-valued logic; TriggerError on a type mismatch."""
+    return _Evaluator(trigger.text, lookup).node(trigger.tree)
+
+
+class _Evaluator:
+    def __init__(self, text: str, lookup: Lookup) -> None:
+        self.text = text
+        self.lookup = lookup
+
+    def node(self, node: Node) -> Outcome:
+        if isinstance(node, BoolOp):
+            outcomes = [self.node(operand) for operand in node.operands]
+            values = [outcome.value for outcome in outcomes]
+            reasons = tuple(reason for outcome in outcomes for reason in outcome.reasons)
+            decisive = node.op == "OR"  # True decides an OR, False decides an AND
+            if decisive in values:
+                return Outcome(decisive, reasons)
+            if None in values:
+                return Outcome(None, reasons)
+            return Outcome(not decisive, reasons)
+        if isinstance(node, Not):
+            inner = self.node(node.operand)
+            return Outcome(None if inner.value is None else not inner.value, inner.reasons)
+        if isinstance(node, Truth):
+            return self.truth(node.operand)
+        return self.compare(node)
+
+    def operand(self, operand: Operand) -> Value:
+        if isinstance(operand, Literal):
+            return operand.value
+        return self.lookup(operand.name)
+
+    def truth(self, operand: Operand) -> Outcome:
+        value = self.operand(operand)
+        label = operand.name if isinstance(operand, Name) else operand.text
+        if value is None or (isinstance(value, Mapping) and describe(value) == "unknown"):
+            return Outcome(None, (f"{label}: unknown",))
+        if not isinstance(value, bool):
+            raise TriggerError(
+                f'"{self.text}": {label} is {describe(value)}, not true or false: '
+                f"compare it (for example {label} > 0)"
+            )
+        return Outcome(value, (f"{label}: {verdict(value)}",))
+
+    def compare(self, node: Compare) -> Outcome:
+        left, right = self.operand(node.left), self.operand(node.right)
+        label = f"{_label(node.left)} {node.op} {_label(node.right)}"
+        shown = [
+            f"{operand.name} = {describe(value)}"
+            for operand, value in ((node.left, left), (node.right, right))
+            if isinstance(operand, Name)
+        ]
+        shown += [
+            f"{operand.text} = {value}"
+            for operand, value in ((node.left, left), (node.right, right))
+            if isinstance(operand, Literal)
+            and isinstance(value, Quantity)
+            and value.unit == PER_WEEK
+        ]
+        value, note = self.compare_values(node, left, right)
+        details = ", ".join([*shown, *([note] if note else [])])
+        return Outcome(
+            value, (f"{label}: {verdict(value)}" + (f" ({details})" if details else ""),)
+        )
+
+    def compare_values(self, node: Compare, left: Value, right: Value) -> tuple[bool | None, str]:
+        if isinstance(left, bool) or isinstance(right, bool):
+            if not (isinstance(left, bool | None) and isinstance(right, bool | None)):
+                raise self.mismatch(node, "compares true/false with a number")
+            if node.op not in ("==", "!="):
+                raise self.mismatch(node, f"orders true/false values with {node.op}")
+            if left is None or right is None:
+                return None, ""
+            return _COMPARISONS[node.op](left, right), ""
+        left_q, right_q = _pick_unit(left, right), _pick_unit(right, left)
+        if isinstance(left_q, str) or isinstance(right_q, str):
+            raise self.mismatch(node, str(left_q if isinstance(left_q, str) else right_q))
+        if left_q is None or right_q is None:
+            return None, ""
+        units = {unit for unit in (left_q.unit, right_q.unit) if unit is not None}
+        if len(units) > 1:
+            return None, f"{' and '.join(sorted(units))} do not compare"
+        return _COMPARISONS[node.op](left_q.amount, right_q.amount), ""
+
+    def mismatch(self, node: Compare, problem: str) -> TriggerError:
+        return TriggerError(
+            f'"{self.text}": {_label(node.left)} {node.op} {_label(node.right)} {problem}'
+        )
+
+
+def _label(operand: Operand) -> str:
+    return operand.name if isinstance(operand, Name) else operand.text
+
+
+def _pick_unit(value: Value, other: Value) -> Quantity | str | None:
+    """A quantity for this side; a per-unit metric is read in the other side's unit."""
+    if value is None or isinstance(value, Quantity):
+        return value
+    if isinstance(value, bool):  # handled by the caller
+        return None
+    unit = other.unit if isinstance(other, Quantity) else None
+    if unit is None:
+        units = ", ".join(value)
+        return f"needs a unit: the metric is kept per unit ({units}), such as 1000_users"
+    return value.get(unit)

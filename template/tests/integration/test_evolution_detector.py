@@ -1,0 +1,256 @@
+"""scripts/evolution_detector.py on a project with a made-up git history.
+
+Each test copies this project's configuration (its real roadmap and flag
+triggers) into a fresh repository at level 1, commits as a few authors at
+chosen dates, tags deployments, and checks the report and the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from evolution.detector import EXIT_CONFIG_ERROR, EXIT_OK, EXIT_UPGRADE_DUE, analyse, main
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "evolution_detector.py"
+NOW = datetime.now(UTC)
+
+
+class Project:
+    """A level-1 copy of this project's configuration in a git repository of its own."""
+
+    def __init__(self, path: Path, level: int = 1) -> None:
+        self.path = path
+        for name in ["config/evolution.yml", "config/feature-flags.yml", ".copier-answers.yml"]:
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, path / name)
+        for pyproject in ROOT.glob("services/*/pyproject.toml"):
+            target = path / pyproject.relative_to(ROOT)
+            target.parent.mkdir(parents=True)
+            shutil.copy(pyproject, target)
+        self.edit("config/evolution.yml", current_level=level)
+        self.edit(".copier-answers.yml", maturity_level=level)
+        self.git("init", "-q", "-b", "main")
+
+    def edit(self, name: str, **changes: Any) -> None:
+        data = yaml.safe_load((self.path / name).read_text())
+        for key, value in changes.items():
+            if isinstance(value, dict):
+                data.setdefault(key, {}).update(value)
+            else:
+                data[key] = value
+        (self.path / name).write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def git(self, *args: str, email: str = "owner@example.com", days_ago: float = 0) -> str:
+        moment = (NOW - timedelta(days=days_ago)).isoformat(timespec="seconds")
+        env = {
+            **os.environ,
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": email.split("@")[0],
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": email.split("@")[0],
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_AUTHOR_DATE": moment,
+            "GIT_COMMITTER_DATE": moment,
+        }
+        result = subprocess.run(
+            ["git", *args], cwd=self.path, env=env, capture_output=True, text=True, check=True
+        )
+        return result.stdout
+
+    def commit(self, email: str, days_ago: float) -> None:
+        self.git("add", "-A", email=email, days_ago=days_ago)
+        message = f"work by {email}"
+        self.git("commit", "-q", "--allow-empty", "-m", message, email=email, days_ago=days_ago)
+
+    def deploy(self, days_ago: float) -> None:
+        """Tag the last commit as deployed, the way scripts/deploy/README.md says."""
+        name = f"deploy-{(NOW - timedelta(days=days_ago)):%Y%m%d-%H%M%S}"
+        self.git("tag", "-a", name, "-m", "Deployed to production", days_ago=days_ago)
+
+    def detect(self, *args: str) -> tuple[int, str]:
+        result = subprocess.run(
+            [sys.executable, str(SCRIPT), "--project-dir", str(self.path), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        return result.returncode, result.stdout + result.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path)
+
+
+def test_a_team_of_three_makes_level_2_due(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.commit("old-timer@example.com", days_ago=200)  # outside the 90-day window
+    project.commit("ana@example.com", days_ago=60)
+    project.deploy(days_ago=60)
+    project.commit("ben@example.com", days_ago=30)
+    project.deploy(days_ago=30)
+    project.commit("cy@example.com", days_ago=3)
+    project.commit("49699333+dependabot[bot]@users.noreply.github.com", days_ago=2)
+    project.deploy(days_ago=2)
+
+    code = main(["--project-dir", str(project.path)])
+    output = capsys.readouterr().out
+
+    assert code == EXIT_UPGRADE_DUE
+    assert "team_size > 2: true (team_size = 3)" in output
+    assert "deployment_frequency > weekly: false" in output
+    assert "copier update --trust --defaults --data maturity_level=2" in output
+    report = analyse(project.path)
+    assert report.metrics["deployment_frequency"].detail.startswith("3 deployments in the last")
+    assert report.metrics["production_deployment"].value is True
+
+
+def test_frequent_deployments_make_level_2_due_and_the_staging_flag_hold(
+    project: Project,
+) -> None:
+    project.commit("ana@example.com", days_ago=20)
+    project.commit("ben@example.com", days_ago=15)
+    for days_ago in (1, 3, 5, 8, 10, 12):
+        project.deploy(days_ago)
+    # The release tag of the last deployment's commit, the same day: not a second one.
+    project.git("tag", "-a", "v1.0.0", "-m", "Release 1.0.0", days_ago=1)
+
+    report = analyse(project.path)
+
+    assert report.metrics["team_size"].display == "2"
+    assert report.metrics["deployment_frequency"].detail.startswith("6 deployments in the last 2.9")
+    assert report.exit_code == EXIT_UPGRADE_DUE
+    assert [result.outcome.value for result in report.levels] == [True, None, None]
+    flags = {flag.name: flag.outcome.value for flag in report.flags}
+    assert flags["staging_deployment"] is True
+    assert flags["blue_green_deployment"] is None
+
+
+@pytest.fixture
+def quiet(project: Project) -> Project:
+    """Two people, one deployment two months ago: nothing is due."""
+    project.commit("ana@example.com", days_ago=100)
+    project.deploy(days_ago=60)
+    project.commit("ben@example.com", days_ago=10)
+    return project
+
+
+def test_a_quiet_project_has_nothing_due_and_says_what_is_unknown(
+    quiet: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--project-dir", str(quiet.path)])
+    output = capsys.readouterr().out
+
+    assert code == EXIT_OK
+    assert "level 2 (Automated): does not hold" in output
+    assert "level 3 (Professional): unknown" in output
+    assert "No upgrade due" in output
+    assert "metrics.uptime_requirement in config/evolution.yml" in output
+    assert "copier update" not in output
+
+
+def test_owner_figures_decide_higher_levels_but_the_advice_is_one_level(
+    quiet: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet.edit(
+        "config/evolution.yml",
+        metrics={"uptime_requirement": 99.95, "geographic_distribution": True},
+    )
+
+    code = main(["--project-dir", str(quiet.path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+
+    assert code == EXIT_UPGRADE_DUE == report["exit_code"]
+    assert [(level["level"], level["result"]) for level in report["levels"]] == [
+        (2, False),
+        (3, True),
+        (4, True),
+    ]
+    assert report["recommendation"] == {
+        "level": 2,
+        "name": "Automated",
+        "command": "copier update --trust --defaults --data maturity_level=2",
+        "also_due": [3, 4],
+    }
+    assert report["metrics"]["uptime_requirement"]["value"] == {"amount": 99.95, "unit": None}
+    flags = {flag["name"]: flag["result"] for flag in report["flags"]}
+    assert flags["blue_green_deployment"] is True  # 99.95 > 99.9%
+
+
+def test_the_deployment_log_counts_and_shows_production(project: Project) -> None:
+    project.commit("ana@example.com", days_ago=30)
+    log = project.path / ".data" / "deployments.jsonl"
+    log.parent.mkdir()
+    entries = [
+        {"timestamp": (NOW - timedelta(days=day)).isoformat(), "environment": "production"}
+        for day in range(1, 28, 3)
+    ]
+    log.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+
+    report = analyse(project.path)
+
+    assert report.metrics["deployment_frequency"].detail.startswith("9 deployments")
+    assert report.metrics["production_deployment"].detail == (
+        "production entries in .data/deployments.jsonl"
+    )
+    assert report.levels[0].outcome.value is True
+
+
+def test_a_malformed_trigger_is_a_configuration_error_with_its_position(quiet: Project) -> None:
+    quiet.edit(
+        "config/evolution.yml",
+        roadmap={"level_2_trigger": "when_team_size > 2 OR (deployment_frequency > weekly"},
+    )
+
+    code, output = quiet.detect()
+
+    assert code == EXIT_CONFIG_ERROR
+    assert "config/evolution.yml: roadmap.level_2_trigger: expected ')'" in output
+    assert 'at column 53 of "when_team_size > 2 OR (deployment_frequency > weekly"' in output
+    assert "Traceback" not in output
+
+
+def test_an_invalid_owner_figure_is_a_configuration_error(
+    quiet: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet.edit("config/evolution.yml", metrics={"user_base": "quite a few"})
+
+    code = main(["--project-dir", str(quiet.path), "--json"])
+    output = capsys.readouterr().err
+
+    assert code == EXIT_CONFIG_ERROR
+    assert output.startswith("evolution_detector: config/evolution.yml: metrics.user_base:")
+    assert "Traceback" not in output
+
+
+def test_a_level_that_disagrees_with_the_answers_is_a_configuration_error(
+    quiet: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet.edit("config/evolution.yml", current_level=3)
+    code = main(["--project-dir", str(quiet.path)])
+    output = capsys.readouterr().err
+    assert code == EXIT_CONFIG_ERROR
+    assert "current_level 3 but .copier-answers.yml says maturity_level 1" in output
+
+
+def test_level_4_is_the_top_of_the_ladder(tmp_path: Path) -> None:
+    project = Project(tmp_path, level=4)
+    for email in ("a@example.com", "b@example.com", "c@example.com"):
+        project.commit(email, days_ago=1)
+    code, output = project.detect("--markdown")
+    assert code == EXIT_OK
+    assert output.startswith("## Evolution of ")
+    assert "Level 4 is the top of the ladder" in output
