@@ -50,6 +50,14 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/deploy/smoke_test.py": 2,
     "tests/unit/test_smoke_test.py": 2,
     "tests/unit/test_env_examples.py": 2,
+    # AWS infrastructure (issue 5): CloudFormation and parameter files
+    "infrastructure/aws/cloudformation/bootstrap.yml": 2,
+    "infrastructure/aws/cloudformation/network.yml": 2,
+    "infrastructure/aws/cloudformation/app.yml": 2,
+    "infrastructure/aws/parameters/bootstrap.json": 2,
+    "infrastructure/aws/parameters/network.json": 2,
+    "infrastructure/aws/parameters/staging.json": 2,
+    "infrastructure/aws/parameters/production.json": 3,
 }
 
 
