@@ -13,8 +13,11 @@ from expectations import absent_at, expected_at
 
 # Jinja left in a rendered file. Legitimate look-alikes: GitHub expressions
 # `${{ }}`, CloudFormation `{{resolve:...}}`, Prometheus `{{ $labels }}` and
-# Go templates `{{.State}}`; files that the project renders itself end in `.j2`.
-LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{(?!\s*(?:resolve:|\$|\.))|\{%|\{#.*?#\}")
+# Go templates (`{{.State}}`, `{{if .X}}...{{end}}` in docker formats); files
+# that the project renders itself end in `.j2`.
+LEFTOVER_JINJA = re.compile(
+    r"(?<!\$)\{\{(?!\s*(?:resolve:|\$|\.)|(?:if|else|end|range|with|json)\b)|\{%|\{#.*?#\}"
+)
 
 
 def leftover_jinja(path: Path) -> list[str]:
