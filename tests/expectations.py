@@ -36,6 +36,9 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/test_evolution_triggers.py": 1,
     "tests/unit/test_evolution_metrics.py": 1,
     "tests/integration/test_evolution_detector.py": 1,
+    "scripts/evolution/checklist.py": 1,
+    "scripts/generate-checklist.sh": 1,
+    "tests/unit/test_checklist.py": 1,
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/testing.yml": 2,
     ".github/workflows/staging.yml": 2,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -187,15 +186,19 @@ def distinct(deployments: Iterable[Deployment]) -> list[Deployment]:
 
 
 def service_dirs(root: Path) -> list[str]:
-    """Folders under services/ whose pyproject.toml declares a console script."""
+    """Folders under services/ that are deployed: they have a Dockerfile, either
+    infrastructure/docker/<name>.Dockerfile, infrastructure/docker/<name>/Dockerfile
+    or services/<name>/Dockerfile. (services/common is a library, not a service.)"""
+    docker = root / "infrastructure" / "docker"
     names = []
-    for pyproject in sorted((root / "services").glob("*/pyproject.toml")):
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue
-        if data.get("project", {}).get("scripts"):
-            names.append(pyproject.parent.name)
+    for folder in sorted(path for path in (root / "services").glob("*") if path.is_dir()):
+        candidates = [
+            docker / f"{folder.name}.Dockerfile",
+            docker / folder.name / "Dockerfile",
+            folder / "Dockerfile",
+        ]
+        if any(candidate.is_file() for candidate in candidates):
+            names.append(folder.name)
     return names
 
 
@@ -295,11 +298,11 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
         add("deployment_frequency", None, "git", "not a git repository and no " + DEPLOYMENT_LOG)
 
     services = service_dirs(root)
-    add("services", Quantity(len(services)), "services/*/pyproject.toml", ", ".join(services))
+    add("services", Quantity(len(services)), "services/ with a Dockerfile", ", ".join(services))
     add(
         "multiple_services",
         len(services) > TEMPLATE_SERVICES,
-        "services/*/pyproject.toml",
+        "services/ with a Dockerfile",
         f"more than the {TEMPLATE_SERVICES} services the template generates",
     )
 

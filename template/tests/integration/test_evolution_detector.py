@@ -33,10 +33,11 @@ class Project:
         for name in ["config/evolution.yml", "config/feature-flags.yml", ".copier-answers.yml"]:
             (path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, path / name)
-        for pyproject in ROOT.glob("services/*/pyproject.toml"):
-            target = path / pyproject.relative_to(ROOT)
-            target.parent.mkdir(parents=True)
-            shutil.copy(pyproject, target)
+        for source in [*ROOT.glob("services/*/pyproject.toml"), *ROOT.glob("infrastructure/**/*")]:
+            target = path / source.relative_to(ROOT)
+            if source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, target)
         self.edit("config/evolution.yml", current_level=level)
         self.edit(".copier-answers.yml", maturity_level=level)
         self.git("init", "-q", "-b", "main")
@@ -254,3 +255,18 @@ def test_level_4_is_the_top_of_the_ladder(tmp_path: Path) -> None:
     assert code == EXIT_OK
     assert output.startswith("## Evolution of ")
     assert "Level 4 is the top of the ladder" in output
+
+
+def test_a_third_service_makes_level_4_due(tmp_path: Path) -> None:
+    project = Project(tmp_path, level=3)
+    project.commit("ana@example.com", days_ago=5)
+    assert analyse(project.path).exit_code == EXIT_OK
+
+    (project.path / "services" / "news").mkdir()
+    (project.path / "services" / "news" / "Dockerfile").write_text("FROM python:3.11-slim\n")
+    report = analyse(project.path)
+
+    assert report.metrics["services"].display == "3"
+    assert report.levels[0].outcome.reasons[0] == "multiple_services: true"
+    assert report.recommendation == 4
+    assert report.exit_code == EXIT_UPGRADE_DUE

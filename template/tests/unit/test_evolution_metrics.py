@@ -53,13 +53,15 @@ def test_coverage_from_the_newest_report(tmp_path: Path) -> None:
     assert coverage_percent(tmp_path) == (91.5, "coverage.json")
 
 
-def test_services_are_folders_with_a_console_script(tmp_path: Path) -> None:
-    for name, scripts in [("common", ""), ("market-data", '[project.scripts]\nmd = "m:main"\n')]:
+def test_services_are_the_folders_with_a_dockerfile(tmp_path: Path) -> None:
+    for name in ("common", "market-data", "telegram-bot", "news"):
         (tmp_path / "services" / name).mkdir(parents=True)
-        (tmp_path / "services" / name / "pyproject.toml").write_text(
-            f'[project]\nname = "{name}"\n{scripts}'
-        )
-    assert service_dirs(tmp_path) == ["market-data"]
+    (tmp_path / "infrastructure" / "docker" / "telegram-bot").mkdir(parents=True)
+    (tmp_path / "infrastructure" / "docker" / "market-data.Dockerfile").write_text("FROM x\n")
+    (tmp_path / "infrastructure" / "docker" / "telegram-bot" / "Dockerfile").write_text("FROM x\n")
+    assert service_dirs(tmp_path) == ["market-data", "telegram-bot"]
+    (tmp_path / "services" / "news" / "Dockerfile").write_text("FROM x\n")
+    assert service_dirs(tmp_path) == ["market-data", "news", "telegram-bot"]
 
 
 @pytest.mark.parametrize(
