@@ -32,6 +32,8 @@ class MarketData(Protocol):
 
     async def atr(self, symbol: str, period: int) -> AtrReading: ...
 
+    async def volume_24h(self, symbol: str) -> Decimal: ...
+
     async def health(self) -> ServiceHealth: ...
 
 
@@ -117,6 +119,20 @@ class MarketDataClient:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise MarketDataUnavailable(f"malformed ATR payload: {exc}") from exc
+
+    async def volume_24h(self, symbol: str) -> Decimal:
+        """Traded value over the last 24 hourly candles, in the quote currency."""
+        payload = await self._get(f"/v1/ohlcv/{symbol}", params={"interval": "1h", "limit": 24})
+        try:
+            candles = payload["candles"]
+            if not isinstance(candles, list):
+                raise TypeError("candles is not a list")
+            return sum(
+                (_decimal(candle, "close") * _decimal(candle, "volume") for candle in candles),
+                Decimal(0),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MarketDataUnavailable(f"malformed OHLCV payload: {exc}") from exc
 
     async def health(self) -> ServiceHealth:
         payload = await self._get("/health")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from .formatting import (
     format_atr_band,
     format_change,
+    format_large_number,
     format_plain,
     format_plain_change,
     format_price,
@@ -30,10 +31,15 @@ def _stale_note(quote: PriceQuote) -> str:
     return f" (stale, {round(quote.age_seconds)} s old)"
 
 
-def price_line(quote: PriceQuote, enhanced: bool) -> str:
+def price_line(quote: PriceQuote, enhanced: bool, volume_24h: Decimal | None = None) -> str:
     if enhanced:
         text = f"{quote.symbol}  {format_price(quote.price)}  {format_change(quote.change_24h_pct)}"
-        return f"{text} 24h{_stale_note(quote)}"
+        if volume_24h is not None:
+            quote_currency = quote.symbol.rpartition("-")[2]
+            text += f" 24h  vol {format_large_number(volume_24h)} {quote_currency}"
+        else:
+            text += " 24h"
+        return text + _stale_note(quote)
     change = format_plain_change(quote.change_24h_pct)
     return f"{quote.symbol}: {format_plain(quote.price)} (24h {change}){_stale_note(quote)}"
 
