@@ -61,6 +61,17 @@ INTRODUCED_AT: dict[str, int] = {
     "infrastructure/aws/parameters/network.json": 2,
     "infrastructure/aws/parameters/staging.json": 2,
     "infrastructure/aws/parameters/production.json": 3,
+    # AWS deploy command (issue 5): scripts/deploy/ecs_deploy.py and its modules
+    "scripts/deploy/ecs_deploy.py": 2,
+    "scripts/deploy/aws_deploy/__init__.py": 2,
+    "scripts/deploy/aws_deploy/ecs.py": 2,
+    "scripts/deploy/aws_deploy/errors.py": 2,
+    "scripts/deploy/aws_deploy/health.py": 2,
+    "scripts/deploy/aws_deploy/images.py": 2,
+    "scripts/deploy/aws_deploy/project.py": 2,
+    "scripts/deploy/aws_deploy/records.py": 2,
+    "scripts/deploy/aws_deploy/stackparams.py": 2,
+    "scripts/deploy/aws_deploy/taskdefs.py": 2,
 }
 
 

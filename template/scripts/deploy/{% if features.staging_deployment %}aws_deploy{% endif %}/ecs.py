@@ -1,0 +1,336 @@
+"""The ECS services of one environment: read them, roll them onto new task definition
+revisions, roll them back, and wait until they are stable."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError, WaiterError
+
+from .errors import ConfigError, DeployError, error_code, from_client_error
+from .images import tag_of
+from .project import APPS, cluster_name, repository_name, service_name
+from .taskdefs import (
+    TAG_PREVIOUS,
+    container_image,
+    family_of,
+    new_revision_request,
+    revision_name,
+    revision_number,
+    tags_dict,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.client import ECRClient
+    from mypy_boto3_ecs.client import ECSClient
+
+_TAG_VALUE_UNSAFE = re.compile(r"[^A-Za-z0-9 _.:/=+@-]")
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Service:
+    """One ECS service as DescribeServices reports it."""
+
+    app: str
+    name: str
+    task_definition: str
+    desired: int
+    running: int
+    pending: int
+    deployments: int
+    rollout_state: str
+    rollout_reason: str
+    target_groups: tuple[str, ...]
+
+    @classmethod
+    def from_api(cls, app: str, data: Mapping[str, Any]) -> Service:
+        deployments = data.get("deployments", [])
+        primary: Mapping[str, Any] = next(
+            (d for d in deployments if d.get("status") == "PRIMARY"), {}
+        )
+        return cls(
+            app=app,
+            name=str(data["serviceName"]),
+            task_definition=str(data["taskDefinition"]),
+            desired=int(data.get("desiredCount", 0)),
+            running=int(data.get("runningCount", 0)),
+            pending=int(data.get("pendingCount", 0)),
+            deployments=len(deployments),
+            rollout_state=str(primary.get("rolloutState", "")),
+            rollout_reason=str(primary.get("rolloutStateReason", "")),
+            target_groups=tuple(
+                str(lb["targetGroupArn"])
+                for lb in data.get("loadBalancers", [])
+                if lb.get("targetGroupArn")
+            ),
+        )
+
+    @property
+    def steady(self) -> bool:
+        """One deployment, every desired task running, and no failed rollout."""
+        return (
+            self.deployments == 1
+            and self.running == self.desired
+            and self.rollout_state != "FAILED"
+        )
+
+    def summary(self) -> str:
+        return (
+            f"{self.app}: {revision_name(self.task_definition)}, "
+            f"{self.running}/{self.desired} running, {self.pending} pending, "
+            f"{self.deployments} deployment{'s' if self.deployments != 1 else ''}"
+            + (f", rollout {self.rollout_state}" if self.rollout_state else "")
+        )
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """One service's rollback: from the bad revision to the target."""
+
+    service: Service
+    bad: str
+    target: str
+
+
+def tag_value(value: str) -> str:
+    """`value` with the characters ECS does not accept in tags replaced, at most 256 long."""
+    return _TAG_VALUE_UNSAFE.sub("_", value)[:256] or "unknown"
+
+
+class EcsEnvironment:
+    """The services `<project>-<environment>-<app>` in the cluster `<project>-<environment>`."""
+
+    def __init__(
+        self,
+        environment: str,
+        ecs: ECSClient,
+        ecr: ECRClient | None = None,
+        apps: Sequence[str] = APPS,
+        log: Log = lambda _line: None,
+    ) -> None:
+        self.environment = environment
+        self.cluster = cluster_name(environment)
+        self.ecs = ecs
+        self.ecr = ecr
+        self.apps = tuple(apps)
+        self.log = log
+
+    # ------------------------------------------------------------------ read
+    def services(self) -> list[Service]:
+        """Both services, or a ConfigError when the cluster or a service is missing."""
+        names = {service_name(self.environment, app): app for app in self.apps}
+        try:
+            response = self.ecs.describe_services(cluster=self.cluster, services=list(names))
+        except ClientError as exc:
+            if error_code(exc) == "ClusterNotFoundException":
+                raise ConfigError(
+                    f"cluster {self.cluster} not found: create the app stack of "
+                    f"{self.environment} first (docs/deployment/aws.md)"
+                ) from None
+            raise from_client_error(exc, f"describe the services of {self.cluster}") from None
+        found = {s["serviceName"]: s for s in response.get("services", [])}
+        missing = [name for name in names if name not in found]
+        inactive = [name for name, s in found.items() if s.get("status") != "ACTIVE"]
+        if missing or inactive:
+            raise ConfigError(
+                f"service {', '.join(missing + inactive)} not found (or not active) in cluster "
+                f"{self.cluster}: create the app stack of {self.environment} first"
+            )
+        return [Service.from_api(names[name], found[name]) for name in names]
+
+    def task_definition(self, arn: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The task definition and its tags."""
+        try:
+            response = self.ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
+        except ClientError as exc:
+            raise from_client_error(exc, f"describe {revision_name(arn)}") from None
+        return dict(response["taskDefinition"]), tags_dict(response.get("tags"))
+
+    def active_revisions(self, family: str) -> list[str]:
+        """ARNs of the family's ACTIVE revisions, newest first."""
+        arns: list[str] = []
+        try:
+            paginator = self.ecs.get_paginator("list_task_definitions")
+            for page in paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC"):
+                arns.extend(a for a in page.get("taskDefinitionArns", []) if family_of(a) == family)
+        except ClientError as exc:
+            raise from_client_error(exc, f"list the revisions of {family}") from None
+        return sorted(arns, key=revision_number, reverse=True)
+
+    def running_image_tag(self, app: str) -> str | None:
+        service = next(s for s in self.services() if s.app == app)
+        definition, _ = self.task_definition(service.task_definition)
+        return tag_of(container_image(definition, app))
+
+    # ---------------------------------------------------------------- deploy
+    def check_images(self, image_tag: str) -> None:
+        """Both repositories hold `image_tag`, or a DeployError that says which does not."""
+        if self.ecr is None:
+            return
+        for app in self.apps:
+            repository = repository_name(app)
+            try:
+                self.ecr.describe_images(
+                    repositoryName=repository, imageIds=[{"imageTag": image_tag}]
+                )
+            except ClientError as exc:
+                code = error_code(exc)
+                if code == "ImageNotFoundException":
+                    raise DeployError(
+                        f"{repository} has no image tagged {image_tag}: build and push it first"
+                    ) from None
+                if code == "RepositoryNotFoundException":
+                    raise ConfigError(
+                        f"ECR repository {repository} not found: deploy the bootstrap stack first"
+                    ) from None
+                raise from_client_error(exc, f"look up {repository}:{image_tag}") from None
+
+    def register(self, service: Service, image_tag: str, tags: Mapping[str, str]) -> str:
+        """A new revision of the service's current task definition at `image_tag`."""
+        definition, old_tags = self.task_definition(service.task_definition)
+        own = {key: tag_value(value) for key, value in tags.items()}
+        own[TAG_PREVIOUS] = service.task_definition
+        request = new_revision_request(definition, service.app, image_tag, own, old_tags)
+        try:
+            response = self.ecs.register_task_definition(**request)
+        except ClientError as exc:
+            raise from_client_error(
+                exc, f"register a new revision of {request['family']}"
+            ) from None
+        arn = str(response["taskDefinition"]["taskDefinitionArn"])
+        self.log(f"{service.app}: registered {revision_name(arn)} ({image_tag})")
+        return arn
+
+    def update(self, service: Service, task_definition: str) -> None:
+        try:
+            self.ecs.update_service(
+                cluster=self.cluster, service=service.name, taskDefinition=task_definition
+            )
+        except ClientError as exc:
+            raise from_client_error(exc, f"update service {service.name}") from None
+        self.log(
+            f"{service.app}: {revision_name(service.task_definition)} -> "
+            f"{revision_name(task_definition)}"
+        )
+
+    def deploy(self, image_tag: str, tags: Mapping[str, str]) -> dict[str, str]:
+        """Register a revision per service at `image_tag`, then roll each service onto it."""
+        self.check_images(image_tag)
+        services = self.services()
+        revisions = [(service, self.register(service, image_tag, tags)) for service in services]
+        updated: list[str] = []
+        for service, arn in revisions:
+            try:
+                self.update(service, arn)
+            except DeployError as exc:
+                if updated:
+                    raise type(exc)(
+                        f"{exc} (already rolled out: {', '.join(updated)}; "
+                        "run the rollback command)"
+                    ) from None
+                raise
+            updated.append(service.app)
+        return {service.name: arn for service, arn in revisions}
+
+    # -------------------------------------------------------------- rollback
+    def rollback_plan(self) -> list[Rollback]:
+        """Per service: the newest ACTIVE revision (the last deployed) and the one before it."""
+        plan = []
+        for service in self.services():
+            family = family_of(service.task_definition)
+            active = self.active_revisions(family)
+            if not active:
+                raise DeployError(f"{service.app}: {family} has no ACTIVE revision")
+            bad = active[0]
+            _, tags = self.task_definition(bad)
+            target = tags.get(TAG_PREVIOUS, "")
+            if target not in active[1:]:
+                if len(active) < 2:
+                    raise DeployError(
+                        f"{service.app}: {revision_name(bad)} is the only ACTIVE revision "
+                        "of its family: there is nothing to roll back to"
+                    )
+                target = active[1]
+            plan.append(Rollback(service, bad, target))
+        return plan
+
+    def rollback(self) -> list[Rollback]:
+        """Point each service at its previous revision and deregister the bad one.
+
+        Deregistered, the bad revision can be neither deployed nor mistaken for the
+        newest one; a second rollback goes one revision further back.
+        """
+        plan = self.rollback_plan()
+        for step in plan:
+            if step.service.task_definition == step.target:
+                self.log(
+                    f"{step.service.app}: already on {revision_name(step.target)} "
+                    "(the deployment circuit breaker rolled it back)"
+                )
+            else:
+                self.update(step.service, step.target)
+        for step in plan:
+            try:
+                self.ecs.deregister_task_definition(taskDefinition=step.bad)
+            except ClientError as exc:
+                raise from_client_error(exc, f"deregister {revision_name(step.bad)}") from None
+            self.log(f"{step.service.app}: deregistered {revision_name(step.bad)}")
+        return plan
+
+    # ------------------------------------------------------------------ wait
+    def expected_revisions(self, services: Iterable[Service]) -> dict[str, str]:
+        """What each service should run after a deploy: its family's newest ACTIVE revision."""
+        expected = {}
+        for service in services:
+            active = self.active_revisions(family_of(service.task_definition))
+            expected[service.name] = active[0] if active else service.task_definition
+        return expected
+
+    def wait(
+        self,
+        timeout: int,
+        interval: int,
+        expected: Mapping[str, str] | None = None,
+    ) -> list[Service]:
+        """Wait (at most `timeout` s) until every service is stable on its expected revision."""
+        before = self.services()
+        expected = dict(expected or self.expected_revisions(before))
+        delay = max(1, min(interval, timeout))
+        attempts = max(1, math.ceil(timeout / delay))
+        self.log(f"waiting up to {timeout} s for {', '.join(s.app for s in before)} to be stable")
+        try:
+            self.ecs.get_waiter("services_stable").wait(
+                cluster=self.cluster,
+                services=[service.name for service in before],
+                WaiterConfig={"Delay": delay, "MaxAttempts": attempts},
+            )
+        except WaiterError as exc:
+            if "Max attempts exceeded" in str(exc):
+                unstable = [s.summary() for s in self.services() if not s.steady]
+                raise DeployError(
+                    f"not stable after {timeout} s: " + ("; ".join(unstable) or "still settling")
+                ) from None
+            raise DeployError(f"waiting for the services failed: {exc}") from None
+        except ClientError as exc:
+            raise from_client_error(exc, "wait for the services") from None
+        after = self.services()
+        problems = []
+        for service in after:
+            want = expected.get(service.name, service.task_definition)
+            if service.task_definition != want:
+                problems.append(
+                    f"{service.app} runs {revision_name(service.task_definition)}, not "
+                    f"{revision_name(want)}: the deployment circuit breaker rolled it back "
+                    f"({service.rollout_reason or 'tasks failed to start or stay healthy'})"
+                )
+            elif service.rollout_state == "FAILED":
+                problems.append(f"{service.app}: rollout failed ({service.rollout_reason})")
+        if problems:
+            raise DeployError("; ".join(problems))
+        return after

@@ -1,0 +1,56 @@
+"""The two ways a deploy command fails, and their exit codes."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class DeployError(Exception):
+    """The deployment itself failed (exit 1); `str()` is one line for the user."""
+
+    exit_code = EXIT_FAILED
+
+
+class ConfigError(DeployError):
+    """Bad arguments, credentials, permissions or missing infrastructure (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+# Error codes that mean "you may not" or "it is not there", not "it broke".
+_CONFIG_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "ClusterNotFoundException",
+        "ServiceNotFoundException",
+        "ServiceNotActiveException",
+        "RepositoryNotFoundException",
+        "ResourceNotFoundException",
+    }
+)
+
+
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore ClientError ("" for anything else)."""
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def from_client_error(exc: Exception, action: str) -> DeployError:
+    """A botocore ClientError as a one-line DeployError or ConfigError."""
+    response = getattr(exc, "response", {}) or {}
+    error = response.get("Error", {})
+    code = str(error.get("Code", type(exc).__name__))
+    message = " ".join(str(error.get("Message", exc)).split())
+    text = f"{action}: {code}: {message}" if message else f"{action}: {code}"
+    if code in _CONFIG_CODES:
+        return ConfigError(text)
+    return DeployError(text)

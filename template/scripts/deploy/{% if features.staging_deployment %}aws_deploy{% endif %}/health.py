@@ -1,0 +1,76 @@
+"""What `status` reports beyond ECS: load balancer targets, alarms, the bot token secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from .errors import error_code, from_client_error
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
+
+
+@dataclass(frozen=True)
+class TargetHealth:
+    healthy: int
+    total: int
+    reasons: tuple[str, ...]
+
+    def summary(self) -> str:
+        text = f"{self.healthy}/{self.total} targets healthy"
+        return f"{text} ({'; '.join(self.reasons)})" if self.reasons else text
+
+
+def target_health(
+    elbv2: ElasticLoadBalancingv2Client, target_groups: tuple[str, ...]
+) -> TargetHealth:
+    """Healthy targets over all of the service's target groups, with the reasons of the rest."""
+    healthy = total = 0
+    reasons: list[str] = []
+    for arn in target_groups:
+        try:
+            response = elbv2.describe_target_health(TargetGroupArn=arn)
+        except ClientError as exc:
+            raise from_client_error(exc, "describe target health") from None
+        for description in response.get("TargetHealthDescriptions", []):
+            total += 1
+            health = description.get("TargetHealth", {})
+            if health.get("State") == "healthy":
+                healthy += 1
+            else:
+                target = description.get("Target", {}).get("Id", "?")
+                reason = health.get("Description") or health.get("Reason") or health.get("State")
+                reasons.append(f"{target}: {reason}")
+    return TargetHealth(healthy, total, tuple(reasons))
+
+
+def alarms_firing(cloudwatch: CloudWatchClient, prefix: str) -> list[str]:
+    """Names of this environment's CloudWatch alarms that are in ALARM."""
+    names: list[str] = []
+    try:
+        paginator = cloudwatch.get_paginator("describe_alarms")
+        for page in paginator.paginate(AlarmNamePrefix=prefix, StateValue="ALARM"):
+            names.extend(str(alarm["AlarmName"]) for alarm in page.get("MetricAlarms", []))
+            names.extend(str(alarm["AlarmName"]) for alarm in page.get("CompositeAlarms", []))
+    except ClientError as exc:
+        raise from_client_error(exc, "describe alarms") from None
+    return sorted(names)
+
+
+def secret_state(secrets: SecretsManagerClient, name: str) -> str:
+    """Whether the secret holds a value: set, empty or missing (the value is never read)."""
+    try:
+        response = secrets.describe_secret(SecretId=name)
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return "missing"
+        raise from_client_error(exc, f"describe secret {name}") from None
+    if response.get("DeletedDate"):
+        return "missing"
+    stages = response.get("VersionIdsToStages", {})
+    return "set" if any("AWSCURRENT" in labels for labels in stages.values()) else "empty"

@@ -1,0 +1,101 @@
+"""A new task definition revision from a described one: same settings, new image tag."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ConfigError
+from .images import with_tag
+
+# What RegisterTaskDefinition accepts of what DescribeTaskDefinition returns.
+REGISTER_FIELDS = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+    "enableFaultInjection",
+)
+
+# Tags this tool puts on the revisions it registers.
+TAG_PREVIOUS = "previous-task-definition"
+TAG_IMAGE = "image-tag"
+TAG_COMMIT = "commit"
+TAG_BY = "deployed-by"
+OWN_TAGS = frozenset({TAG_PREVIOUS, TAG_IMAGE, TAG_COMMIT, TAG_BY})
+
+
+def revision_name(arn: str) -> str:
+    """`arn:...:task-definition/family:7` -> `family:7`."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def family_of(arn: str) -> str:
+    return revision_name(arn).rsplit(":", 1)[0]
+
+
+def revision_number(arn: str) -> int:
+    try:
+        return int(revision_name(arn).rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def tags_dict(tags: Any) -> dict[str, str]:
+    """ECS's `[{"key": k, "value": v}]` as a dict."""
+    if not isinstance(tags, list):
+        return {}
+    return {str(tag["key"]): str(tag.get("value", "")) for tag in tags if "key" in tag}
+
+
+def container_image(task_definition: Mapping[str, Any], container: str) -> str:
+    """The image of the named container, or a ConfigError naming what exists."""
+    containers = task_definition.get("containerDefinitions", [])
+    for definition in containers:
+        if definition.get("name") == container:
+            return str(definition["image"])
+    names = ", ".join(str(c.get("name")) for c in containers) or "none"
+    raise ConfigError(
+        f"task definition {revision_name(str(task_definition.get('taskDefinitionArn')))} "
+        f"has no container named {container!r} (it has: {names})"
+    )
+
+
+def new_revision_request(
+    task_definition: Mapping[str, Any],
+    container: str,
+    image_tag: str,
+    tags: Mapping[str, str],
+    inherited_tags: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """RegisterTaskDefinition arguments: `task_definition` with `container` at `image_tag`.
+
+    The owner's own tags on the old revision carry over; this tool's tags are replaced.
+    """
+    container_image(task_definition, container)
+    request = {
+        field: copy.deepcopy(task_definition[field])
+        for field in REGISTER_FIELDS
+        if field in task_definition
+    }
+    for definition in request["containerDefinitions"]:
+        if definition.get("name") == container:
+            definition["image"] = with_tag(definition["image"], image_tag)
+    merged = {key: value for key, value in (inherited_tags or {}).items() if key not in OWN_TAGS}
+    merged.update(tags)
+    if merged:
+        request["tags"] = [{"key": key, "value": value} for key, value in merged.items()]
+    return request
