@@ -98,8 +98,7 @@ def check_level(target: int, current: int) -> None:
         raise UpgradeError(f"level {target} does not exist: choose 1, 2, 3 or 4")
     if target < current:
         raise UpgradeError(
-            f"this project is at level {current} ({LEVELS[current]}); "
-            "downgrades are not supported"
+            f"this project is at level {current} ({LEVELS[current]}); downgrades are not supported"
         )
 
 
