@@ -39,6 +39,10 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/evolution/checklist.py": 1,
     "scripts/generate-checklist.sh": 1,
     "tests/unit/test_checklist.py": 1,
+    "scripts/generators/__init__.py": 1,
+    "scripts/generators/testgen.py": 1,
+    "scripts/generators/generate-tests.py": 1,
+    "tests/unit/test_generators_tests.py": 1,
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/testing.yml": 2,
     ".github/workflows/staging.yml": 2,

@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""Write property-based tests for a module: ``uv run python scripts/generators/generate-tests.py
+services/telegram-bot/src/<prefix>_telegram_bot/formatting.py``.
+
+Exit codes: 0 written, 2 bad target or the output exists (``--force`` overwrites).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(SCRIPTS))
+
+from generators.testgen import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(root=SCRIPTS.parent))
