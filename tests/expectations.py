@@ -43,6 +43,9 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/generators/testgen.py": 1,
     "scripts/generators/generate-tests.py": 1,
     "tests/unit/test_generators_tests.py": 1,
+    "scripts/generators/docgen.py": 1,
+    "scripts/generators/generate-docs.py": 1,
+    "tests/unit/test_generators_docs.py": 1,
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/testing.yml": 2,
     ".github/workflows/staging.yml": 2,

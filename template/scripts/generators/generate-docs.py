@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""Write the API reference to docs/api/: ``uv run python scripts/generators/generate-docs.py``.
+
+``--check`` writes nothing and exits 1 when docs/api/ is out of date.
+Exit codes: 0 written or up to date, 1 out of date (``--check``), 2 error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(SCRIPTS))
+
+from generators.docgen import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(root=SCRIPTS.parent))
