@@ -132,10 +132,12 @@ def _parse_time(text: object) -> datetime | None:
 
 
 def logged_deployments(root: Path) -> tuple[list[Deployment], int]:
-    """Entries of .data/deployments.jsonl, and how many lines were unreadable.
+    """Deployments in .data/deployments.jsonl, and how many lines were unreadable.
 
-    One JSON object per line with `timestamp` (ISO 8601) and optionally `environment`
-    and `commit`.
+    One JSON object per line, as scripts/deploy writes them: `time` (or `timestamp`,
+    ISO 8601), and optionally `environment`, `commit`, `action` and `outcome`. Only
+    deployments count: lines whose action is not `deploy` (wait, rollback) and
+    deployments that failed to start are left out.
     """
     path = root / DEPLOYMENT_LOG
     if not path.is_file():
@@ -149,16 +151,20 @@ def logged_deployments(root: Path) -> tuple[list[Deployment], int]:
         except json.JSONDecodeError:
             skipped += 1
             continue
-        when = _parse_time(entry.get("timestamp")) if isinstance(entry, dict) else None
-        if when is None or not isinstance(entry, dict):
+        if not isinstance(entry, dict):
             skipped += 1
             continue
-        commit = entry.get("commit")
-        environment = entry.get("environment")
+        when = _parse_time(entry.get("time", entry.get("timestamp")))
+        if when is None:
+            skipped += 1
+            continue
+        if entry.get("action", "deploy") != "deploy" or entry.get("outcome") == "failed":
+            continue
+        commit, environment = entry.get("commit"), entry.get("environment")
         deployments.append(
             Deployment(
                 when,
-                commit if isinstance(commit, str) else None,
+                commit if isinstance(commit, str) and commit != "unknown" else None,
                 DEPLOYMENT_LOG,
                 environment if isinstance(environment, str) else None,
             )

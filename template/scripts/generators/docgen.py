@@ -1,7 +1,8 @@
 """The API reference in docs/api/, generated from the code.
 
 - ``openapi.json``: the market-data OpenAPI schema, from the app factory itself;
-- ``market-data.md``: its endpoints, parameters, responses and schemas in Markdown;
+- ``market-data-reference.md``: its endpoints, parameters, responses and schemas
+  (docs/api/market-data.md is the hand-written guide to the same API);
 - ``modules.md``: every module's docstring and its public functions and classes
   (read with ast, so nothing is imported but the market-data app).
 
@@ -225,7 +226,7 @@ def render_all(root: Path) -> dict[str, str]:
     schema = market_data_schema(root)
     return {
         "openapi.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
-        "market-data.md": render_endpoints(schema),
+        "market-data-reference.md": render_endpoints(schema),
         "modules.md": render_modules(root),
     }
 
@@ -235,8 +236,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="generate-docs.py",
         description=(
-            "Write the API reference to docs/api/: openapi.json and market-data.md from the "
-            "market-data app's OpenAPI schema, modules.md from the module docstrings."
+            "Write the API reference to docs/api/: openapi.json and market-data-reference.md "
+            "from the market-data app's OpenAPI schema, modules.md from the module docstrings."
         ),
         epilog="exit codes: 0 written or up to date, 1 out of date (--check), 2 error.",
     )

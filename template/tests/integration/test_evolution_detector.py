@@ -196,7 +196,11 @@ def test_the_deployment_log_counts_and_shows_production(project: Project) -> Non
     log = project.path / ".data" / "deployments.jsonl"
     log.parent.mkdir()
     entries = [
-        {"timestamp": (NOW - timedelta(days=day)).isoformat(), "environment": "production"}
+        {
+            "time": (NOW - timedelta(days=day)).isoformat(),
+            "environment": "production",
+            "action": "deploy",
+        }
         for day in range(1, 28, 3)
     ]
     log.write_text("".join(json.dumps(entry) + "\n" for entry in entries))

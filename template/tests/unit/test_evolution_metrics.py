@@ -83,17 +83,22 @@ def test_deployment_log_lines_and_unreadable_ones(tmp_path: Path) -> None:
     log = tmp_path / ".data" / "deployments.jsonl"
     log.parent.mkdir()
     log.write_text(
-        '{"timestamp": "2025-07-08T13:45:23Z", "environment": "production", "commit": "abc"}\n'
+        '{"time": "2025-07-08T13:45:23Z", "environment": "production", "action": "deploy",'
+        ' "outcome": "started", "commit": "abc"}\n'
+        '{"time": "2025-07-08T13:50:00Z", "environment": "production", "action": "wait",'
+        ' "outcome": "succeeded", "commit": "abc"}\n'
+        '{"time": "2025-07-08T14:00:00Z", "action": "deploy", "outcome": "failed"}\n'
+        '{"time": "2025-07-08T15:00:00Z", "action": "rollback", "outcome": "succeeded"}\n'
         "\n"
         "not json\n"
         '{"environment": "staging"}\n'
-        '{"timestamp": "2025-07-09T10:00:00+00:00"}\n'
+        '{"timestamp": "2025-07-09T10:00:00+00:00", "commit": "unknown"}\n'
     )
     deployments, skipped = logged_deployments(tmp_path)
     assert skipped == 2
-    assert [(item.when.day, item.environment) for item in deployments] == [
-        (8, "production"),
-        (9, None),
+    assert [(item.when.day, item.environment, item.commit) for item in deployments] == [
+        (8, "production", "abc"),
+        (9, None, None),
     ]
 
 

@@ -35,7 +35,7 @@ def test_openapi_json_is_the_apps_schema(docs: Path) -> None:
 
 
 def test_the_endpoint_reference_documents_paths_parameters_and_schemas(docs: Path) -> None:
-    text = (docs / "market-data.md").read_text()
+    text = (docs / "market-data-reference.md").read_text()
     for path in ENDPOINTS:
         assert f"## GET {path}\n" in text
     assert "| `period` | query | integer | no | ATR period, in candles, >= 1, <= " in text
@@ -58,7 +58,7 @@ def test_check_passes_when_up_to_date_and_fails_when_not(
     docs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--check", "--output-dir", str(docs)], root=ROOT) == 0
-    page = docs / "market-data.md"
+    page = docs / "market-data-reference.md"
     original = page.read_text()
     page.write_text(original.replace("Last price", "Latest price"))
     try:
