@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeAlias
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -20,6 +21,7 @@ from telegram.ext import (
 
 from . import core, messages
 from .client import MarketDataClient
+from .errors import StartupError
 from .parsing import COMMANDS, split_command
 from .settings import BotSettings
 
@@ -149,4 +151,19 @@ def run_polling(
         post_init=post_init,
         post_shutdown=post_shutdown,
     )
-    application.run_polling(allowed_updates=["message"])
+    with startup_errors(settings):
+        application.run_polling(allowed_updates=["message"])
+
+
+@contextlib.contextmanager
+def startup_errors(settings: BotSettings) -> Iterator[None]:
+    """Turn the errors of getMe & co. at start-up into one line for the user."""
+    where = settings.telegram_api_base_url or "https://api.telegram.org"
+    try:
+        yield
+    except InvalidToken as exc:
+        raise StartupError(
+            f"Telegram rejected TELEGRAM_BOT_TOKEN ({exc}): check the token from @BotFather"
+        ) from None
+    except NetworkError as exc:
+        raise StartupError(f"cannot reach the Telegram Bot API at {where}: {exc}") from None

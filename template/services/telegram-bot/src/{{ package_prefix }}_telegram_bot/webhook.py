@@ -25,7 +25,13 @@ from telegram import Update
 
 from .client import MarketDataClient
 from .settings import BotSettings
-from .telegram_app import BotApplication, TelegramFrontend, build_application, publish_commands
+from .telegram_app import (
+    BotApplication,
+    TelegramFrontend,
+    build_application,
+    publish_commands,
+    startup_errors,
+)
 
 # The name of the header, not a secret.
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105
@@ -129,7 +135,9 @@ async def serve_webhook(
         )
     )
     try:
-        async with application:
+        with startup_errors(settings):
+            await application.initialize()
+        async with application:  # already initialised: shuts it down on the way out
             await publish_commands(application)
             await application.start()
             logger.info(
