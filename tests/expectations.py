@@ -46,6 +46,9 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/generators/docgen.py": 1,
     "scripts/generators/generate-docs.py": 1,
     "tests/unit/test_generators_docs.py": 1,
+    "scripts/generators/deploygen.py": 1,
+    "scripts/generators/generate-deployment.py": 1,
+    "tests/unit/test_generators_deployment.py": 1,
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/testing.yml": 2,
     ".github/workflows/staging.yml": 2,
