@@ -53,7 +53,8 @@ class TelegramFrontend:
         if message is None or chat is None or message.text is None:
             return
         line = split_command(message.text)
-        if line is None:
+        if line is None:  # "/bad-name": Telegram saw a command, we cannot parse it
+            await message.reply_text(messages.not_a_command())
             return
         if line.bot is not None and line.bot.lower() != (context.bot.username or "").lower():
             return  # "/price@OtherBot" in a group is not for us
