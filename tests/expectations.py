@@ -49,6 +49,7 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/generators/deploygen.py": 1,
     "scripts/generators/generate-deployment.py": 1,
     "tests/unit/test_generators_deployment.py": 1,
+    "docs/development/evolution.md": 1,
     # level 2: Automated (CI, quality gates, staging deployment, GitFlow)
     ".github/workflows/evolution.yml": 2,
     ".github/workflows/testing.yml": 2,

@@ -55,7 +55,16 @@ def market_data_schema(root: Path) -> dict[str, Any]:
 
 
 def _cell(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return _prose(" ".join(str(text).split())).replace("|", "\\|")
+
+
+def _prose(text: str) -> str:
+    """Docstring text as Markdown: a lone `*` (a product) is not emphasis."""
+    return text.replace(" * ", " \\* ")
+
+
+def _row(*cells: str) -> str:
+    return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
 
 
 def schema_type(schema: dict[str, Any]) -> str:
@@ -110,11 +119,11 @@ def render_endpoints(schema: dict[str, Any]) -> str:
     ]
     for path, method, operation in operations:
         first = (operation.get("description") or operation.get("summary", "")).split("\n")[0]
-        lines.append(f"| {method.upper()} | `{path}` | {_cell(first)} |")
+        lines.append(_row(method.upper(), f"`{path}`", _cell(first)))
     for path, method, operation in operations:
         lines += ["", f"## {method.upper()} {path}", ""]
         if operation.get("description"):
-            lines += [operation["description"].strip(), ""]
+            lines += [_prose(operation["description"].strip()), ""]
         parameters = operation.get("parameters", [])
         if parameters:
             lines += ["| Parameter | In | Type | Required | Description |"]
@@ -127,9 +136,13 @@ def render_endpoints(schema: dict[str, Any]) -> str:
                     if part
                 )
                 lines.append(
-                    f"| `{parameter['name']}` | {parameter.get('in', '')} | "
-                    f"{schema_type(spec)} | {'yes' if parameter.get('required') else 'no'} | "
-                    f"{description} |"
+                    _row(
+                        f"`{parameter['name']}`",
+                        str(parameter.get("in", "")),
+                        schema_type(spec),
+                        "yes" if parameter.get("required") else "no",
+                        description,
+                    )
                 )
             lines.append("")
         body = operation.get("requestBody", {}).get("content", {}).get("application/json")
@@ -142,7 +155,7 @@ def render_endpoints(schema: dict[str, Any]) -> str:
             shown = "" if media is None else schema_type(content[media].get("schema", {}))
             if media not in (None, "application/json"):
                 shown = f"`{media}`"
-            lines.append(f"| {status} | {_cell(response.get('description', ''))} | {shown} |")
+            lines.append(_row(str(status), _cell(response.get("description", "")), shown))
     schemas = schema.get("components", {}).get("schemas", {})
     if schemas:
         lines += ["", "## Schemas"]
@@ -154,9 +167,12 @@ def render_endpoints(schema: dict[str, Any]) -> str:
         lines += ["| Field | Type | Required | Description |", "| --- | --- | --- | --- |"]
         for field, field_spec in spec.get("properties", {}).items():
             lines.append(
-                f"| `{field}` | {schema_type(field_spec)} | "
-                f"{'yes' if field in required else 'no'} | "
-                f"{_cell(field_spec.get('description', ''))} |"
+                _row(
+                    f"`{field}`",
+                    schema_type(field_spec),
+                    "yes" if field in required else "no",
+                    _cell(field_spec.get("description", "")),
+                )
             )
     return "\n".join(lines) + "\n"
 
