@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _IMMEDIATE = "sqlite_immediate"
+_MIGRATING = threading.Lock()  # Alembic's context is process-global: one migration at a time
 
 
 def create_storage_engine(url: str) -> Engine:
@@ -84,19 +86,20 @@ def upgrade_to_head(engine: Engine, attempts: int = 3) -> None:
     from alembic import command
 
     head = head_revision()
-    for attempt in range(1, attempts + 1):
-        if current_revision(engine) == head:
-            return
-        try:
-            with engine.connect() as connection:
-                connection.execution_options(**{_IMMEDIATE: True})
-                with connection.begin():
-                    config = alembic_config()
-                    config.attributes["connection"] = connection
-                    command.upgrade(config, "head")
-            return
-        except (OperationalError, IntegrityError, ProgrammingError):
-            # Another process may have migrated in between; check again, then give up.
-            if attempt == attempts:
-                raise
-            time.sleep(0.2 * attempt)
+    with _MIGRATING:
+        for attempt in range(1, attempts + 1):
+            if current_revision(engine) == head:
+                return
+            try:
+                with engine.connect() as connection:
+                    connection.execution_options(**{_IMMEDIATE: True})
+                    with connection.begin():
+                        config = alembic_config()
+                        config.attributes["connection"] = connection
+                        command.upgrade(config, "head")
+                return
+            except (OperationalError, IntegrityError, ProgrammingError):
+                # Another process may have migrated in between; check again, then give up.
+                if attempt == attempts:
+                    raise
+                time.sleep(0.2 * attempt)

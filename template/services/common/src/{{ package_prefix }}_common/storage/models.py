@@ -68,7 +68,10 @@ class Price(TypeDecorator[Decimal]):
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
+        if value is None:
+            return None
+        number = Decimal(str(value)).normalize()  # 65000.1200000000 -> 65000.12
+        return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
 
 
 class Base(DeclarativeBase):
