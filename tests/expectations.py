@@ -84,6 +84,10 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/deploy/aws_deploy/records.py": 2,
     "scripts/deploy/aws_deploy/stackparams.py": 2,
     "scripts/deploy/aws_deploy/taskdefs.py": 2,
+    "tests/unit/test_ecs_deploy_units.py": 2,
+    "tests/unit/test_ecs_deploy_parameters.py": 2,
+    "tests/integration/test_ecs_deploy.py": 2,
+    "tests/integration/test_ecs_deploy_wait.py": 2,
 }
 
 

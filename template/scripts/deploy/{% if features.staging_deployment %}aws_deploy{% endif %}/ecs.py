@@ -300,7 +300,7 @@ class EcsEnvironment:
     ) -> list[Service]:
         """Wait (at most `timeout` s) until every service is stable on its expected revision."""
         before = self.services()
-        expected = dict(expected or self.expected_revisions(before))
+        expected = dict(self.expected_revisions(before) if expected is None else expected)
         delay = max(1, min(interval, timeout))
         attempts = max(1, math.ceil(timeout / delay))
         self.log(f"waiting up to {timeout} s for {', '.join(s.app for s in before)} to be stable")
