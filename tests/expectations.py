@@ -56,6 +56,7 @@ INTRODUCED_AT: dict[str, int] = {
     ".github/workflows/staging.yml": 2,
     ".github/CODEOWNERS": 2,
     ".github/dependabot.yml": 2,
+    ".markdownlint-cli2.yaml": 2,
     "config/staging.env.example": 2,
     "config/production.env.example": 2,
     "docs/deployment/environments.md": 2,
