@@ -22,7 +22,7 @@ class UnknownSymbolError(ProviderError):
 
 class UpstreamError(ProviderError):
     """The source failed after bounded retries. `reason` is a short metric label:
-    timeout, unreachable, rate_limited, server_error, bad_request or malformed."""
+    timeout, unreachable, rate_limited, server_error, forbidden, bad_request or malformed."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")

@@ -84,6 +84,12 @@ class ExchangeProvider:
                 if status in (418, 429):
                     error = UpstreamError("rate_limited", f"{self.name} answered HTTP {status}")
                     retry_after = _seconds(response.headers.get("Retry-After"))
+                elif status in (403, 451):
+                    raise UpstreamError(
+                        "forbidden",
+                        f"{self.name} refuses requests from here (HTTP {status}); "
+                        "EXCHANGE_BASE_URL can point at another endpoint",
+                    )
                 elif status >= 500:
                     error = UpstreamError("server_error", f"{self.name} answered HTTP {status}")
                 else:
