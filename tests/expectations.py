@@ -89,6 +89,7 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/test_ecs_deploy_parameters.py": 2,
     "tests/integration/test_ecs_deploy.py": 2,
     "tests/integration/test_ecs_deploy_wait.py": 2,
+    "docs/deployment/aws.md": 2,
 }
 
 
