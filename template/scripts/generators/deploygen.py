@@ -268,7 +268,7 @@ def load(root: Path, environment: str, region: str | None = None) -> Deployment:
         if isinstance(raw, dict):
             parameters = {str(key): str(value) for key, value in raw.items()}
         else:
-            problems.append(f'{parameters_path.name}: expected {{"Parameters": {{...}}}}')
+            problems.append(parameters_path.name + ': expected {"Parameters": {...}}')
     if problems:
         raise DeploymentError(problems)
     return Deployment(

@@ -59,6 +59,9 @@ _MAPPINGS = {dict: "dict", collections.abc.Mapping: "Mapping"}
 _SETS = {set: "set", frozenset: "frozenset", collections.abc.Set: "Set"}
 
 
+_V = "{value}"  # where a check expression puts the value it checks
+
+
 class GenerationError(Exception):
     """A target that cannot be read (exit code 2); the message is one line."""
 
@@ -84,7 +87,7 @@ class Rendered:
 
     annotation: str
     strategy: str | None  # None: no way to draw it
-    check: str | None  # an expression with {0} for the value; None: nothing to check
+    check: str | None  # an expression with _V for the value; None: nothing to check
     comparable: bool  # == between two results is meaningful
     sequence: bool = False  # a list-like argument (drawn with a common length)
     element: str | None = None  # the element strategy of a sequence
@@ -102,7 +105,7 @@ class Renderer:
 
     def render(self, tp: Any) -> Rendered | None:
         if tp is None or tp is type(None):
-            return Rendered("None", "st.none()", "{0} is None", True)
+            return Rendered("None", "st.none()", "{value} is None", True)
         simple = self.simple(tp)
         if simple is not None:
             return simple
@@ -114,7 +117,7 @@ class Renderer:
             self.imports.add("typing", "Literal")
             values = ", ".join(repr(value) for value in args)
             return Rendered(
-                f"Literal[{values}]", f"st.sampled_from([{values}])", f"{{0}} in ({values},)", True
+                f"Literal[{values}]", f"st.sampled_from([{values}])", f"{_V} in ({values},)", True
             )
         if origin in _SEQUENCES and len(args) == 1:
             return self.sequence(origin, args[0])
@@ -130,30 +133,34 @@ class Renderer:
 
     def simple(self, tp: Any) -> Rendered | None:
         if tp is bool:
-            return Rendered("bool", "st.booleans()", "isinstance({0}, bool)", True)
+            return Rendered("bool", "st.booleans()", "isinstance({value}, bool)", True)
         if tp is int:
-            return Rendered("int", self.constant("INTEGERS"), "isinstance({0}, int)", True)
+            return Rendered("int", self.constant("INTEGERS"), "isinstance({value}, int)", True)
         if tp is float:  # an int is a valid float (PEP 484)
-            return Rendered("float", self.constant("FLOATS"), "isinstance({0}, int | float)", True)
+            return Rendered(
+                "float", self.constant("FLOATS"), "isinstance({value}, int | float)", True
+            )
         if tp is str:
-            return Rendered("str", self.constant("TEXT"), "isinstance({0}, str)", True)
+            return Rendered("str", self.constant("TEXT"), "isinstance({value}, str)", True)
         if tp is bytes:
-            return Rendered("bytes", "st.binary(max_size=40)", "isinstance({0}, bytes)", True)
+            return Rendered("bytes", "st.binary(max_size=40)", "isinstance({value}, bytes)", True)
         if tp is Decimal:
             self.imports.add("decimal", "Decimal")
-            return Rendered("Decimal", self.constant("DECIMALS"), "isinstance({0}, Decimal)", True)
+            return Rendered(
+                "Decimal", self.constant("DECIMALS"), "isinstance({value}, Decimal)", True
+            )
         if tp is dt.datetime:
             self.imports.add("datetime", "datetime")
             self.imports.add("datetime", "UTC")
             return Rendered(
                 "datetime",
                 "st.datetimes(timezones=st.just(UTC))",
-                "isinstance({0}, datetime)",
+                "isinstance({value}, datetime)",
                 True,
             )
         if tp is dt.date:
             self.imports.add("datetime", "date")
-            return Rendered("date", "st.dates()", "isinstance({0}, date)", True)
+            return Rendered("date", "st.dates()", "isinstance({value}, date)", True)
         if tp is Any or tp is object:
             return Rendered("Any" if tp is Any else "object", None, None, False)
         return None
@@ -189,10 +196,10 @@ class Renderer:
         check = None
         if origin is list or origin is collections.abc.Sequence:
             kind = "list" if origin is list else "Sequence"
-            check = f"isinstance({{0}}, {kind})"
+            check = f"isinstance({_V}, {kind})"
             if element.check is not None:
                 var = self.item()
-                check += f" and all({element.check.format(var)} for {var} in {{0}})"
+                check += f" and all({element.check.replace(_V, var)} for {var} in {_V})"
         return Rendered(
             f"{name}[{element.annotation}]",
             strategy,
@@ -215,7 +222,7 @@ class Renderer:
             return Rendered(
                 f"tuple[{element.annotation}, ...]",
                 strategy,
-                "isinstance({0}, tuple)",
+                "isinstance({value}, tuple)",
                 element.comparable,
             )
         parts = [self.render(arg) for arg in args]
@@ -226,7 +233,7 @@ class Renderer:
         return Rendered(
             f"tuple[{', '.join(part.annotation for part in known)}]",
             None if None in strategies else f"st.tuples({', '.join(map(str, strategies))})",
-            f"isinstance({{0}}, tuple) and len({{0}}) == {len(known)}",
+            f"isinstance({_V}, tuple) and len({_V}) == {len(known)}",
             all(part.comparable for part in known),
         )
 
@@ -245,7 +252,7 @@ class Renderer:
         return Rendered(
             f"{name}[{key.annotation}, {value.annotation}]",
             strategy,
-            f"isinstance({{0}}, {name})",
+            f"isinstance({_V}, {name})",
             key.comparable and value.comparable,
         )
 
@@ -260,7 +267,7 @@ class Renderer:
         return Rendered(
             f"{name}[{element.annotation}]",
             None if element.strategy is None else f"{draw}({element.strategy}, max_size=10)",
-            f"isinstance({{0}}, {name})",
+            f"isinstance({_V}, {name})",
             element.comparable,
         )
 
@@ -272,12 +279,12 @@ class Renderer:
         if module != "builtins":
             self.imports.add(module, name)
         if issubclass(tp, enum.Enum):
-            return Rendered(name, f"st.sampled_from({name})", f"isinstance({{0}}, {name})", True)
+            return Rendered(name, f"st.sampled_from({name})", f"isinstance({_V}, {name})", True)
         if issubclass(tp, BaseException):
-            return Rendered(name, None, f"isinstance({{0}}, {name})", False)
+            return Rendered(name, None, f"isinstance({_V}, {name})", False)
         strategy = self.builds(tp) if dataclasses.is_dataclass(tp) else None
         comparable = dataclasses.is_dataclass(tp) and tp.__dataclass_params__.eq  # type: ignore[attr-defined]
-        return Rendered(name, strategy, f"isinstance({{0}}, {name})", bool(comparable))
+        return Rendered(name, strategy, f"isinstance({_V}, {name})", bool(comparable))
 
     def builds(self, tp: type) -> str | None:
         try:
@@ -492,7 +499,7 @@ def _test_source(
     else:
         body.append(f"result = {call}")
     if check is not None:
-        body.append(f"assert {check.format('result')}")
+        body.append("assert " + check.replace(_V, "result"))
     if comparable:
         body.append(f"assert {call} == result")
     if idempotent:
