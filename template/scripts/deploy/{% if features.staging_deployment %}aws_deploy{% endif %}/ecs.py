@@ -50,6 +50,7 @@ class Service:
 
     @classmethod
     def from_api(cls, app: str, data: Mapping[str, Any]) -> Service:
+        """A Service from one entry of DescribeServices' `services`."""
         deployments = data.get("deployments", [])
         primary: Mapping[str, Any] = next(
             (d for d in deployments if d.get("status") == "PRIMARY"), {}
@@ -81,6 +82,7 @@ class Service:
         )
 
     def summary(self) -> str:
+        """One line: revision, tasks, deployments and rollout state."""
         return (
             f"{self.app}: {revision_name(self.task_definition)}, "
             f"{self.running}/{self.desired} running, {self.pending} pending, "
@@ -164,6 +166,7 @@ class EcsEnvironment:
         return sorted(arns, key=revision_number, reverse=True)
 
     def running_image_tag(self, app: str) -> str | None:
+        """The image tag that the `app` service runs now."""
         service = next(s for s in self.services() if s.app == app)
         definition, _ = self.task_definition(service.task_definition)
         return tag_of(container_image(definition, app))
@@ -208,6 +211,7 @@ class EcsEnvironment:
         return arn
 
     def update(self, service: Service, task_definition: str) -> None:
+        """Point `service` at `task_definition` (ECS then rolls it out)."""
         try:
             self.ecs.update_service(
                 cluster=self.cluster, service=service.name, taskDefinition=task_definition

@@ -17,11 +17,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TargetHealth:
+    """How many of a service's load balancer targets pass their health check."""
+
     healthy: int
     total: int
     reasons: tuple[str, ...]
 
     def summary(self) -> str:
+        """One line: healthy of total, and why the others are not."""
         text = f"{self.healthy}/{self.total} targets healthy"
         return f"{text} ({'; '.join(self.reasons)})" if self.reasons else text
 

@@ -31,6 +31,7 @@ def with_tag(image: str, tag: str) -> str:
 
 
 def tag_of(image: str) -> str | None:
+    """The tag of `image`, or None for a digest or no tag."""
     return split_image(image)[1]
 
 

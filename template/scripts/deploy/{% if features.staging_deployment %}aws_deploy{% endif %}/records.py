@@ -29,10 +29,12 @@ class DeploymentRecord:
     detail: str = ""
 
     def to_json(self) -> str:
+        """The record as one line of JSON."""
         return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
 
 
 def now_utc() -> str:
+    """The current time in UTC, ISO 8601 with a Z, to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -68,6 +70,7 @@ def project_version(pyproject: Path) -> str:
 
 
 def append(path: Path, record: DeploymentRecord) -> None:
+    """Add `record` as the last line of `path` (created with its folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(record.to_json() + "\n")

@@ -25,6 +25,8 @@ PLACEHOLDERS = {
 
 @dataclass(frozen=True)
 class StackParameters:
+    """The values to deploy, and notes for the person deploying them."""
+
     values: dict[str, str]
     notes: tuple[str, ...]
 

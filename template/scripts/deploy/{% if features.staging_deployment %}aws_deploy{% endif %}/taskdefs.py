@@ -44,10 +44,12 @@ def revision_name(arn: str) -> str:
 
 
 def family_of(arn: str) -> str:
+    """`arn:...:task-definition/family:7` -> `family`."""
     return revision_name(arn).rsplit(":", 1)[0]
 
 
 def revision_number(arn: str) -> int:
+    """`arn:...:task-definition/family:7` -> 7 (0 if it has none)."""
     try:
         return int(revision_name(arn).rsplit(":", 1)[1])
     except (IndexError, ValueError):
