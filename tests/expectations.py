@@ -8,6 +8,7 @@ from __future__ import annotations
 INTRODUCED_AT: dict[str, int] = {
     # level 1: Basic (manual deployment, basic testing, one quality workflow)
     ".copier-answers.yml": 1,
+    ".env.example": 1,
     ".gitignore": 1,
     ".pre-commit-config.yaml": 1,
     "LICENSE": 1,
