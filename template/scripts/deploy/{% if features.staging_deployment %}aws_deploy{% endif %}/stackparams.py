@@ -45,7 +45,7 @@ def load(path: Path) -> dict[str, str]:
         raise ConfigError(f"{path} is not valid JSON: {exc}") from None
     parameters = data.get("Parameters") if isinstance(data, dict) else None
     if not isinstance(parameters, dict):
-        raise ConfigError(f'{path} must be a JSON object {{"Parameters": {{"Name": "value"}}}}')
+        raise ConfigError(f'{path} must be a JSON object with a "Parameters" object in it')
     bad = [key for key, value in parameters.items() if isinstance(value, dict | list)]
     if bad:
         raise ConfigError(f"{path}: {', '.join(bad)} must be strings, numbers or booleans")
