@@ -18,6 +18,7 @@ INTRODUCED_AT: dict[str, int] = {
     "config/evolution.yml": 1,
     "config/feature-flags.yml": 1,
     ".github/workflows/quality.yml": 1,
+    ".github/zizmor.yml": 1,
     ".github/PULL_REQUEST_TEMPLATE.md": 1,
     "services/common/pyproject.toml": 1,
     "services/market-data/pyproject.toml": 1,
@@ -67,6 +68,7 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/deploy/smoke_test.py": 2,
     "tests/unit/test_smoke_test.py": 2,
     "tests/unit/test_env_examples.py": 2,
+    "tests/unit/test_branch_protection.py": 2,
     # AWS infrastructure (issue 5): CloudFormation and parameter files
     "infrastructure/aws/cloudformation/bootstrap.yml": 2,
     "infrastructure/aws/cloudformation/network.yml": 2,
