@@ -59,6 +59,7 @@ class FeatureFlags:
 
     @classmethod
     def load(cls, path: Path, environment: str) -> FeatureFlags:
+        """Read the flags file for `environment`; without the file every flag is at its default."""
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -90,6 +91,7 @@ class FeatureFlags:
         return cls(values=values, environment=environment, source=path)
 
     def is_enabled(self, name: str, default: bool = False) -> bool:
+        """Whether flag `name` is on; `default` for a flag the file does not name."""
         if name in self.values:
             return self.values[name]
         if not self.file_missing and name not in self._reported:

@@ -35,6 +35,7 @@ def bind_request_id(value: str | None = None) -> Token[str | None]:
 
 
 def reset_request_id(token: Token[str | None]) -> None:
+    """Restore the request id that was current before `bind_request_id` returned `token`."""
     request_id.reset(token)
 
 
@@ -61,6 +62,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per record: timestamp, level, service, logger, event, request_id, extras."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
         payload: dict[str, Any] = {
             "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
                 timespec="milliseconds"
@@ -83,6 +85,7 @@ class ConsoleFormatter(logging.Formatter):
     """`12:00:01 INFO  market-data  event key=value [request id]` for people."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one readable line, its traceback below it."""
         stamp = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
         line = f"{stamp} {record.levelname:<5} {record.name}: {record.getMessage()}"
         extras = " ".join(f"{key}={value}" for key, value in _extras(record).items())
@@ -119,4 +122,5 @@ def configure_logging(
 
 
 def get_logger(name: str) -> logging.Logger:
+    """The stdlib logger `name`; configure_logging decides where its records go."""
     return logging.getLogger(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,15 @@ class CommonSettings(BaseSettings):
             )
         ),
     ] = ""
+    # The pieces of a PostgreSQL URL, as the AWS app stack passes them (the
+    # password comes from the secret RDS manages). DATABASE_URL wins when set.
+    database_host: Annotated[str, Field(description="a database host name")] = ""
+    database_port: Annotated[int, Field(ge=1, le=65535, description="a port from 1 to 65535")] = (
+        5432
+    )
+    database_name: Annotated[str, Field(description="a database name")] = ""
+    database_user: Annotated[str, Field(description="a database user name")] = ""
+    database_password: Annotated[SecretStr, Field(description="a password")] = SecretStr("")
     feature_flags_file: Annotated[Path, Field(description="a file path")] = Path(
         "config/feature-flags.yml"
     )
@@ -74,7 +84,17 @@ class CommonSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> CommonSettings:
-        if not self.database_url:
+        if self.database_url:
+            return self
+        if self.database_host:
+            user = quote(self.database_user, safe="")
+            password = quote(self.database_password.get_secret_value(), safe="")
+            name = quote(self.database_name or PROJECT_SLUG.replace("-", "_"), safe="")
+            self.database_url = (
+                f"postgresql+psycopg://{user}:{password}@{self.database_host}"
+                f":{self.database_port}/{name}"
+            )
+        else:
             self.database_url = f"sqlite:///{self.data_dir / f'{PROJECT_SLUG}.sqlite3'}"
         return self
 

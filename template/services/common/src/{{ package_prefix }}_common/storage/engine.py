@@ -61,6 +61,7 @@ def create_storage_engine(url: str) -> Engine:
 
 
 def alembic_config() -> Config:
+    """An Alembic configuration pointing at the package's migrations."""
     from alembic.config import Config
 
     config = Config()
@@ -69,12 +70,14 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str | None:
+    """The newest migration's revision id."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database at `engine` is migrated to; None before the first migration."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:

@@ -38,6 +38,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC for storage; refuse naive ones."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -46,6 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """The stored value as an aware UTC datetime."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -58,16 +60,19 @@ class Price(TypeDecorator[Decimal]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """TEXT on SQLite (exact decimals), NUMERIC(30, 10) elsewhere."""
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String())
         return dialect.type_descriptor(Numeric(30, 10, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        """The Decimal as SQLite text, or unchanged for NUMERIC columns."""
         if value is None:
             return None
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """The stored number as a Decimal without trailing zeros."""
         if value is None:
             return None
         number = Decimal(str(value)).normalize()  # 65000.1200000000 -> 65000.12
@@ -75,10 +80,14 @@ class Price(TypeDecorator[Decimal]):
 
 
 class Base(DeclarativeBase):
+    """Declarative base of the tables, with named constraints for Alembic."""
+
     metadata = MetaData(naming_convention=NAMING)
 
 
 class WatchlistEntry(Base):
+    """A symbol a chat watches (table `watchlist`)."""
+
     __tablename__ = "watchlist"
     __table_args__ = (PrimaryKeyConstraint("chat_id", "symbol"),)
 
@@ -88,6 +97,8 @@ class WatchlistEntry(Base):
 
 
 class PriceAlert(Base):
+    """A one-shot alert: notify `chat_id` when `symbol` crosses `price` (table `price_alerts`)."""
+
     __tablename__ = "price_alerts"
     __table_args__ = (
         CheckConstraint("direction IN ('above', 'below')", name="direction"),

@@ -21,6 +21,8 @@ DIRECTIONS: tuple[str, ...] = get_args(Direction)
 
 @dataclass(frozen=True)
 class Alert:
+    """A price alert as the bot sees it."""
+
     id: int
     chat_id: int
     symbol: str
@@ -68,6 +70,7 @@ class Storage:
         return self._engine
 
     def close(self) -> None:
+        """Dispose of the connection pool; the next call reconnects."""
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -91,6 +94,7 @@ class Storage:
         return True
 
     def remove_watch(self, chat_id: int, symbol: str) -> bool:
+        """Stop watching `symbol` in `chat_id`; False when it was not watched."""
         statement = delete(WatchlistEntry).where(
             WatchlistEntry.chat_id == chat_id, WatchlistEntry.symbol == normalize_symbol(symbol)
         )
@@ -98,6 +102,7 @@ class Storage:
             return connection.execute(statement).rowcount > 0
 
     def watchlist(self, chat_id: int) -> list[str]:
+        """The chat's watched symbols, in the order they were added."""
         statement = (
             select(WatchlistEntry.symbol)
             .where(WatchlistEntry.chat_id == chat_id)
@@ -108,6 +113,7 @@ class Storage:
 
     # --------------------------------------------------------------- alerts
     def add_alert(self, chat_id: int, symbol: str, direction: str, price: Decimal) -> Alert:
+        """Store a pending alert and return it; ValueError for a bad direction or price."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
         price = Decimal(price)
@@ -162,9 +168,11 @@ class Storage:
         return self._select_alerts(PriceAlert.chat_id == chat_id)
 
     def pending_alerts(self) -> list[Alert]:
+        """Every chat's pending alerts, oldest first."""
         return self._select_alerts()
 
     def remove_alert(self, chat_id: int, alert_id: int) -> bool:
+        """Delete the chat's alert `alert_id`; False when the chat has no such alert."""
         statement = delete(PriceAlert).where(
             PriceAlert.id == alert_id, PriceAlert.chat_id == chat_id
         )
