@@ -23,6 +23,7 @@ class NotEnoughCandlesError(ValueError):
 def true_ranges(
     highs: Sequence[float], lows: Sequence[float], closes: Sequence[float]
 ) -> list[float]:
+    """True range of each candle; the first one, without a previous close, is high - low."""
     if not len(highs) == len(lows) == len(closes):
         raise ValueError("highs, lows and closes must have the same length")
     ranges: list[float] = []

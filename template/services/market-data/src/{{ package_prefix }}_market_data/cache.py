@@ -24,11 +24,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Cached(Generic[T]):
+    """A cached value, when it was fetched, and whether it is served past its expiry."""
+
     value: T
     fetched_at: float
     stale: bool
 
     def age(self, now: float) -> float:
+        """Seconds since the value was fetched, never negative."""
         return max(0.0, now - self.fetched_at)
 
 
@@ -46,6 +49,8 @@ class _Failure:
 
 
 class TTLCache(Generic[T]):
+    """Per-key cache with expiry, coalesced refreshes, stale fallback and error backoff."""
+
     def __init__(
         self,
         *,
@@ -65,6 +70,7 @@ class TTLCache(Generic[T]):
         self._on_event = on_event or (lambda _event: None)
 
     def has_fresh(self) -> bool:
+        """Whether any entry is still within its expiry."""
         now = self._clock()
         return any(now < entry.expires_at for entry in self._entries.values())
 

@@ -8,6 +8,8 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class Metrics:
+    """The app's request, latency, upstream-error and cache counters in its own registry."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -37,4 +39,5 @@ class Metrics:
         )
 
     def render(self) -> bytes:
+        """The metrics in Prometheus' text exposition format."""
         return generate_latest(self.registry)

@@ -9,11 +9,15 @@ from pydantic import BaseModel, Field
 
 
 class ErrorBody(BaseModel):
+    """Every error response: a machine-readable `error` code and a one-line `detail`."""
+
     error: str = Field(examples=["invalid_parameter"])
     detail: str = Field(examples=["limit must be an integer from 1 to 500 (got '5000')"])
 
 
 class Health(BaseModel):
+    """GET /health: the process is up, with its version, environment and provider."""
+
     service: str
     status: str
     timestamp: datetime
@@ -23,11 +27,15 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
+    """GET /readiness: whether the provider and the database answer, check by check."""
+
     ready: bool
     checks: dict[str, dict[str, Any]]
 
 
 class Price(BaseModel):
+    """GET /v1/price/{symbol}: the latest price and 24h change."""
+
     symbol: str = Field(examples=["BTC-USDT"])
     price: float
     change_24h_pct: float
@@ -38,6 +46,8 @@ class Price(BaseModel):
 
 
 class CandleBody(BaseModel):
+    """One OHLCV candle; `open_time` is the start of its interval."""
+
     open_time: datetime
     open: float
     high: float
@@ -47,6 +57,8 @@ class CandleBody(BaseModel):
 
 
 class Ohlcv(BaseModel):
+    """GET /v1/ohlcv/{symbol}: the latest closed candles of one interval."""
+
     symbol: str
     interval: str
     candles: list[CandleBody] = Field(description="closed candles, oldest first")
@@ -56,6 +68,8 @@ class Ohlcv(BaseModel):
 
 
 class Atr(BaseModel):
+    """GET /v1/atr/{symbol}: Wilder's Average True Range over the latest candles."""
+
     symbol: str
     interval: str
     period: int

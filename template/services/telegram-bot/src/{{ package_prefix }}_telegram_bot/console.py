@@ -44,6 +44,8 @@ async def _lines(stdin: TextIO) -> AsyncIterator[str]:
 
 
 class Console:
+    """A chat on a pair of text streams, with the console's alerts checked in the background."""
+
     def __init__(
         self,
         services: core.BotServices,

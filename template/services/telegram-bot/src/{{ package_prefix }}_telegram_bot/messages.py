@@ -32,6 +32,7 @@ def _stale_note(quote: PriceQuote) -> str:
 
 
 def price_line(quote: PriceQuote, enhanced: bool, volume_24h: Decimal | None = None) -> str:
+    """One symbol's price and 24h change (and traded value when enhanced) on one line."""
     if enhanced:
         text = f"{quote.symbol}  {format_price(quote.price)}  {format_change(quote.change_24h_pct)}"
         if volume_24h is not None:
@@ -45,15 +46,18 @@ def price_line(quote: PriceQuote, enhanced: bool, volume_24h: Decimal | None = N
 
 
 def prices_message(lines: Iterable[str], title: str | None = None) -> str:
+    """Join price lines into one reply, under `title` when there is one."""
     body = "\n".join(lines)
     return f"{title}\n{body}" if title else body
 
 
 def symbol_problem_line(symbol: str, detail: str) -> str:
+    """The line shown in place of a price when market-data refuses `symbol`."""
     return f"{symbol}: {detail}"
 
 
 def atr_message(reading: AtrReading, quote: PriceQuote | None, enhanced: bool) -> str:
+    """The ATR reply; the enhanced form adds the price range one ATR either side."""
     head = f"{reading.symbol} ATR({reading.period}, {reading.interval})"
     if not enhanced:
         return f"{head}: {format_plain(reading.atr)} ({format_plain(reading.atr_pct)}% of price)"
@@ -68,28 +72,33 @@ def _symbols(count: int) -> str:
 
 
 def watch_added(symbol: str, added: bool, count: int) -> str:
+    """Reply to /watch: added, or already on the watchlist, with the list's size."""
     if not added:
         return f"{symbol} is already on your watchlist ({_symbols(count)}). /list shows prices."
     return f"Watching {symbol} ({_symbols(count)}). /list shows prices."
 
 
 def watch_removed(symbol: str, removed: bool) -> str:
+    """Reply to /unwatch: removed, or was not on the watchlist."""
     if removed:
         return f"Stopped watching {symbol}."
     return f"{symbol} is not on your watchlist. /list shows what is."
 
 
 def empty_watchlist() -> str:
+    """Reply to /list when nothing is watched, with how to add a symbol."""
     return "Your watchlist is empty. Add a symbol with /watch BTC-USDT."
 
 
 def watchlist_title(count: int) -> str:
+    """Heading of the /list reply."""
     return f"Your watchlist ({count}):"
 
 
 def alert_created(
     alert_id: int, symbol: str, direction: str, target: Decimal, now: PriceQuote, enhanced: bool
 ) -> str:
+    """Reply to /alert: the new alert's id, condition and the current price."""
     return (
         f"Alert #{alert_id}: I will tell you once when {symbol} is {direction} "
         f"{_price(target, enhanced)} (now {_price(now.price, enhanced)})."
@@ -97,6 +106,7 @@ def alert_created(
 
 
 def alerts_message(alerts: Sequence[tuple[int, str, str, Decimal]], enhanced: bool) -> str:
+    """Reply to /alerts: one line per pending alert, or how to set one."""
     if not alerts:
         return "You have no pending alerts. Set one with /alert BTC-USDT above 100000."
     lines = [
@@ -107,6 +117,7 @@ def alerts_message(alerts: Sequence[tuple[int, str, str, Decimal]], enhanced: bo
 
 
 def alert_removed(alert_id: int, removed: bool) -> str:
+    """Reply to /unalert: cancelled, or no such pending alert in this chat."""
     if removed:
         return f"Alert #{alert_id} cancelled."
     return f"You have no pending alert #{alert_id}. /alerts lists them."
@@ -115,6 +126,7 @@ def alert_removed(alert_id: int, removed: bool) -> str:
 def alert_fired(
     alert_id: int, symbol: str, direction: str, target: Decimal, now: Decimal, enhanced: bool
 ) -> str:
+    """The notification sent once when an alert's price has been crossed."""
     return (
         f"🔔 Alert #{alert_id}: {symbol} is {direction} {_price(target, enhanced)}, "
         f"now {_price(now, enhanced)}."
@@ -127,6 +139,7 @@ def status_message(
     storage_ok: bool,
     market_status: str,
 ) -> str:
+    """Reply to /status: the bot's version and environment, storage and market-data health."""
     return "\n".join(
         (
             f"Bot: ok (version {version}, environment {environment})",
@@ -137,6 +150,7 @@ def status_message(
 
 
 def help_text(usages: Sequence[tuple[str, str]], default_symbols: Sequence[str]) -> str:
+    """Reply to /help: every command's usage and what it does, and the symbol forms."""
     lines = [f"{usage} - {description}" for usage, description in usages]
     return (
         "Commands:\n"
@@ -147,12 +161,15 @@ def help_text(usages: Sequence[tuple[str, str]], default_symbols: Sequence[str])
 
 
 def start_text(help_body: str) -> str:
+    """Reply to /start: a greeting followed by the help text."""
     return "Hi! I report crypto prices, volatility (ATR) and price alerts.\n\n" + help_body
 
 
 def unknown_command(name: str) -> str:
+    """Reply to a command the bot does not have."""
     return f"Unknown command /{name}. Send /help for the list of commands."
 
 
 def not_a_command() -> str:
+    """Reply to chat text that is not a command."""
     return "I understand commands such as /price btc. Send /help for the list."

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class PriceQuote:
+    """A symbol's latest price and 24h change, and whether market-data served it stale."""
+
     symbol: str
     price: Decimal
     change_24h_pct: Decimal
@@ -19,6 +21,8 @@ class PriceQuote:
 
 @dataclass(frozen=True)
 class AtrReading:
+    """ATR of a symbol over `period` candles of `interval`, absolute and in % of the price."""
+
     symbol: str
     interval: str
     period: int
@@ -28,6 +32,8 @@ class AtrReading:
 
 @dataclass(frozen=True)
 class ServiceHealth:
+    """market-data's answer to /health."""
+
     status: str
     version: str
     environment: str

@@ -48,6 +48,7 @@ class TelegramFrontend:
         self.worker = worker
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a command message with exactly one reply, unless it is for another bot."""
         message = update.effective_message
         chat = update.effective_chat
         if message is None or chat is None or message.text is None:
@@ -62,10 +63,12 @@ class TelegramFrontend:
         await message.reply_text(reply)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer non-command text in a private chat with a pointer to the commands."""
         if update.effective_message is not None:
             await update.effective_message.reply_text(messages.not_a_command())
 
     async def check_alerts(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job: send the notifications of alerts that have fired."""
         for notification in await core.check_alerts(self.services, self.worker):
             try:
                 await context.bot.send_message(notification.chat_id, notification.text)
@@ -75,9 +78,11 @@ class TelegramFrontend:
                 )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log an update that failed outside the command handlers."""
         logger.error("telegram update failed: %r", context.error)
 
     def register(self, application: BotApplication, alert_check_seconds: float) -> None:
+        """Add the handlers and the repeating alert check to `application`."""
         only_messages = filters.UpdateType.MESSAGE
         application.add_handler(MessageHandler(filters.COMMAND & only_messages, self.on_command))
         application.add_handler(
@@ -116,6 +121,7 @@ def build_application(
     post_init: Hook | None = None,
     post_shutdown: Hook | None = None,
 ) -> BotApplication:
+    """A python-telegram-bot Application with the frontend's handlers registered."""
     builder = ApplicationBuilder().token(token)
     if base_url:
         builder = builder.base_url(base_url)
@@ -136,12 +142,14 @@ def run_polling(
     """Long-poll getUpdates until SIGINT/SIGTERM (python-telegram-bot handles the signals)."""
 
     async def post_init(application: BotApplication) -> None:
+        """Publish the command menu once the bot is connected."""
         await publish_commands(application)
         logger.info(
             "bot is polling for updates", extra={"market_data_url": settings.market_data_url}
         )
 
     async def post_shutdown(application: BotApplication) -> None:
+        """Close the market-data client after the bot has stopped."""
         await client.aclose()
 
     application = build_application(

@@ -56,14 +56,17 @@ def create_webhook_app(
     secret: str,
     health: Callable[[], Mapping[str, Any]],
 ) -> Starlette:
+    """The webhook server: GET /health and the secret-checked POST of Telegram updates."""
     expected = secret.encode()
 
     async def health_endpoint(request: Request) -> Response:
+        """The bot's health document."""
         return JSONResponse(
             {**health(), "status": "ok", "timestamp": datetime.now(UTC).isoformat()}
         )
 
     async def webhook(request: Request) -> Response:
+        """Queue one Telegram update; 4xx for a wrong secret or a malformed body."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             return _error(403, "forbidden", f"missing or wrong {SECRET_HEADER} header")

@@ -25,6 +25,8 @@ _RETRIED = ("timeout", "unreachable", "rate_limited", "server_error")
 
 
 class ExchangeProvider:
+    """Market data from one exchange's public REST API, with bounded retries and backoff."""
+
     def __init__(
         self,
         exchange_id: str,
@@ -57,6 +59,7 @@ class ExchangeProvider:
         return self.exchange.name
 
     async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
         await self._http.aclose()
 
     def _delay(self, attempt: int, retry_after: float | None) -> float | None:
@@ -107,11 +110,13 @@ class ExchangeProvider:
             await self._sleep(delay)
 
     async def ticker(self, symbol: str) -> Ticker:
+        """Last price and 24h change of `symbol` from the exchange's ticker endpoint."""
         path, params = self.exchange.ticker_request(symbol)
         payload = await self._get(symbol, path, params)
         return self.exchange.parse_ticker(symbol, payload)
 
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
+        """The newest `limit` closed candles, oldest first, paging back as the exchange requires."""
         step = INTERVALS[interval]
         now_ms = int(self._clock() * 1000)
         by_time: dict[int, Candle] = {}
@@ -131,6 +136,7 @@ class ExchangeProvider:
         return [by_time[key] for key in sorted(by_time)][-limit:]
 
     async def ping(self) -> None:
+        """Raise `UpstreamError` if the exchange's ping endpoint does not answer."""
         await self._get("", self.exchange.ping_path, {})
 
 

@@ -14,6 +14,7 @@ from .sample import SampleProvider
 def create_provider(
     settings: MarketDataSettings, clock: Callable[[], float] = time.time
 ) -> MarketDataProvider:
+    """The exchange provider when MARKET_DATA_PROVIDER=exchange, the sample provider otherwise."""
     if settings.market_data_provider == "exchange":
         return ExchangeProvider(
             settings.exchange_id,

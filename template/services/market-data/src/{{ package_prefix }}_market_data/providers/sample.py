@@ -27,6 +27,8 @@ _MASK = (1 << 64) - 1
 
 @dataclass(frozen=True)
 class Asset:
+    """Reference level, volatility and volume the sample prices of one base asset follow."""
+
     usd: float  # reference price in US dollars
     daily_vol: float  # typical daily log-return standard deviation
     daily_volume: float  # typical daily volume, in units of the asset
@@ -130,6 +132,7 @@ class SampleProvider:
         return "sample"
 
     def supports(self, symbol: str) -> bool:
+        """Whether the sample provider makes up prices for `symbol`."""
         base, _, quote = symbol.partition("-")
         return symbol in self._extra or (base in ASSETS and quote in QUOTES and base != quote)
 
@@ -156,6 +159,7 @@ class SampleProvider:
         return path
 
     async def ticker(self, symbol: str) -> Ticker:
+        """The synthetic price of `symbol` now and its change over the last 24 hours."""
         path = self._path(symbol)
         now_ms = int(self._clock() * 1000)
         price = path.price(now_ms)
@@ -168,6 +172,7 @@ class SampleProvider:
         )
 
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
+        """The newest `limit` closed candles, oldest first (see `history`)."""
         return self.history(symbol, interval, limit)
 
     def history(self, symbol: str, interval: str, limit: int) -> list[Candle]:
@@ -179,9 +184,11 @@ class SampleProvider:
         return candles_between(path, interval, first, newest)
 
     async def ping(self) -> None:
+        """Always succeeds: the sample provider has no upstream."""
         return None
 
     async def aclose(self) -> None:
+        """Nothing to release."""
         return None
 
 
