@@ -35,6 +35,8 @@ _EXPRESSION_NAME = re.compile(r"\b(secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)")
 
 @dataclass(frozen=True)
 class Check:
+    """The outcome of one checklist item, with the evidence for it."""
+
     done: bool
     evidence: str  # what was found, or what is missing and how to add it
 
@@ -46,18 +48,22 @@ class Repo:
         self.root = root
 
     def files(self, pattern: str) -> list[Path]:
+        """The files under the project matching `pattern`, sorted."""
         return sorted(path for path in self.root.glob(pattern) if path.is_file())
 
     def text(self, path: Path) -> str:
+        """The file's text, or "" when it cannot be read."""
         try:
             return path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
 
     def texts(self, pattern: str) -> str:
+        """The texts of every file matching `pattern`, joined."""
         return "\n".join(self.text(path) for path in self.files(pattern))
 
     def rel(self, path: Path) -> str:
+        """`path` relative to the project, with forward slashes."""
         return path.relative_to(self.root).as_posix()
 
     @cached_property
@@ -77,6 +83,7 @@ class Repo:
         return parsed
 
     def jobs(self, workflow: str) -> dict[str, dict[str, Any]]:
+        """The jobs of one workflow by id; {} when it has none or does not exist."""
         jobs = self.workflows.get(workflow, {}).get("jobs")
         if not isinstance(jobs, dict):
             return {}
@@ -112,6 +119,7 @@ def _missing(what: str, hint: str) -> Check:
 
 
 def health_endpoints(repo: Repo) -> Check:
+    """Every service under services/ has a /health route."""
     services = service_dirs(repo.root)
     if not services:
         return _missing("no services found", "services/<name>/ with a Dockerfile")
@@ -142,14 +150,17 @@ def _unit_tests_of(repo: Repo, module: str) -> Check:
 
 
 def formatting_tests(repo: Repo) -> Check:
+    """Unit tests import the formatting module."""
     return _unit_tests_of(repo, "formatting")
 
 
 def atr_tests(repo: Repo) -> Check:
+    """Unit tests import the ATR module."""
     return _unit_tests_of(repo, "atr")
 
 
 def quality_pipeline(repo: Repo) -> Check:
+    """quality.yml runs ruff, mypy and pytest."""
     jobs = repo.jobs("quality")
     if not jobs:
         return _missing(".github/workflows/quality.yml has no jobs", "add the quality workflow")
@@ -161,6 +172,7 @@ def quality_pipeline(repo: Repo) -> Check:
 
 
 def environment_files(repo: Repo) -> Check:
+    """A .env.example or config/*.env.example documents the settings."""
     files = [*repo.files(".env.example"), *repo.files("config/*.env.example")]
     if not files:
         return _missing(
@@ -171,6 +183,7 @@ def environment_files(repo: Repo) -> Check:
 
 
 def api_documented(repo: Repo) -> Check:
+    """Every route of the services appears in docs/api/."""
     routes = sorted(
         {
             re.sub(r"\{(\w+):\w+\}", r"{\1}", route)
@@ -193,6 +206,7 @@ def _cloudformation(repo: Repo) -> str:
 
 
 def staging_infrastructure(repo: Repo) -> Check:
+    """CloudFormation defines an ECS service and staging has parameter files."""
     if "AWS::ECS::Service" not in _cloudformation(repo):
         return _missing(
             "no AWS::ECS::Service in infrastructure/aws/cloudformation/", "add the app stack"
@@ -216,10 +230,12 @@ def _deploy_job(repo: Repo, workflow: str, environment: str) -> Check:
 
 
 def staging_workflow(repo: Repo) -> Check:
+    """A job of staging.yml deploys to the staging environment."""
     return _deploy_job(repo, "staging", "staging")
 
 
 def integration_tests(repo: Repo) -> Check:
+    """tests/integration/ holds at least one test."""
     counted = 0
     for path in repo.files("tests/integration/**/*.py"):
         try:
@@ -232,6 +248,7 @@ def integration_tests(repo: Repo) -> Check:
 
 
 def deployment_triggers(repo: Repo) -> Check:
+    """staging.yml runs on a push to a branch."""
     triggers = _triggers(repo.workflows.get("staging", {}))
     push = triggers.get("push") if isinstance(triggers, dict) else None
     branches = push.get("branches") if isinstance(push, dict) else None
@@ -260,6 +277,7 @@ def _documented_names(repo: Repo, workflows: list[str]) -> Check:
 
 
 def environment_secrets(repo: Repo) -> Check:
+    """Per-environment settings exist and staging's secrets are documented."""
     examples = [f"config/{env}.env.example" for env in ("staging", "production")]
     absent = [name for name in examples if not (repo.root / name).is_file()]
     if absent:
@@ -268,6 +286,7 @@ def environment_secrets(repo: Repo) -> Check:
 
 
 def coverage_gate(repo: Repo) -> Check:
+    """The testing pipeline fails under COVERAGE_TARGET% coverage."""
     for where, script in repo.runs("testing"):
         match = re.search(r"--cov-fail-under[= ](\d+)", script)
         if match and int(match[1]) >= COVERAGE_TARGET:
@@ -295,20 +314,24 @@ def _runs_tools(repo: Repo, tools: tuple[str, ...], workflow: str | None = None)
 
 
 def quality_gates(repo: Repo) -> Check:
+    """quality.yml runs bandit and pip-audit."""
     return _runs_tools(repo, ("bandit", "pip-audit"), "quality")
 
 
 def dependabot(repo: Repo) -> Check:
+    """.github/dependabot.yml keeps dependencies updated."""
     if not repo.files(".github/dependabot.y*ml"):
         return _missing("no .github/dependabot.yml", "add dependency updates")
     return Check(True, ".github/dependabot.yml")
 
 
 def production_workflow(repo: Repo) -> Check:
+    """A job of production.yml deploys to the production environment."""
     return _deploy_job(repo, "production", "production")
 
 
 def rollback(repo: Repo) -> Check:
+    """production.yml has a rollback step."""
     path = repo.root / ".github" / "workflows" / "production.yml"
     if not re.search(r"roll\s*back|rollback", repo.text(path), re.IGNORECASE):
         return _missing("production.yml has no rollback step", "roll back when health fails")
@@ -316,6 +339,7 @@ def rollback(repo: Repo) -> Check:
 
 
 def cloudwatch(repo: Repo) -> Check:
+    """CloudFormation defines CloudWatch alarms and a dashboard."""
     template = _cloudformation(repo)
     lacking = [
         kind
@@ -328,6 +352,7 @@ def cloudwatch(repo: Repo) -> Check:
 
 
 def prometheus_grafana(repo: Repo) -> Check:
+    """infrastructure/monitoring/ has a Prometheus scrape config and a Grafana dashboard."""
     prometheus = [
         path
         for path in repo.files("infrastructure/monitoring/**/*.y*ml")
@@ -346,10 +371,12 @@ def prometheus_grafana(repo: Repo) -> Check:
 
 
 def security_scanning(repo: Repo) -> Check:
+    """Some workflow runs bandit, pip-audit and zizmor."""
     return _runs_tools(repo, ("bandit", "pip-audit", "zizmor"))
 
 
 def secret_scanning(repo: Repo) -> Check:
+    """A secret scanner runs in pre-commit and in a workflow."""
     scanner = re.compile(r"gitleaks|detect-secrets|trufflehog", re.IGNORECASE)
     hooks = scanner.search(repo.texts(".pre-commit-config.yaml"))
     ci = any(scanner.search(script) for _, script in repo.runs())
@@ -360,24 +387,28 @@ def secret_scanning(repo: Repo) -> Check:
 
 
 def security_policy(repo: Repo) -> Check:
+    """SECURITY.md says how to report a vulnerability."""
     if not repo.files("SECURITY.md") and not repo.files(".github/SECURITY.md"):
         return _missing("no SECURITY.md", "say how to report a vulnerability")
     return Check(True, "SECURITY.md")
 
 
 def production_secrets(repo: Repo) -> Check:
+    """Every secret and variable production.yml reads is documented."""
     if "production" not in repo.workflows:
         return _missing("no production.yml", "add the production workflow first")
     return _documented_names(repo, ["production"])
 
 
 def docs_site(repo: Repo) -> Check:
+    """mkdocs.yml builds the documentation site."""
     if not repo.files("mkdocs.yml"):
         return _missing("no mkdocs.yml", "add the documentation site")
     return Check(True, "mkdocs.yml")
 
 
 def blue_green(repo: Repo) -> Check:
+    """CloudFormation deploys blue/green through CodeDeploy."""
     template = _cloudformation(repo)
     lacking = [
         part for part in ("CODE_DEPLOY", "AWS::CodeDeploy::DeploymentGroup") if part not in template
@@ -388,6 +419,7 @@ def blue_green(repo: Repo) -> Check:
 
 
 def alarm_rollback(repo: Repo) -> Check:
+    """The CodeDeploy deployment group rolls back on alarms."""
     template = _cloudformation(repo)
     if "AutoRollbackConfiguration" not in template or "AlarmConfiguration" not in template:
         return _missing("the deployment group does not roll back on alarms", "add it")
@@ -395,6 +427,7 @@ def alarm_rollback(repo: Repo) -> Check:
 
 
 def experiments(repo: Repo) -> Check:
+    """A feature flag has variants or a rollout percentage."""
     flags = yaml.safe_load(repo.texts("config/feature-flags.yml") or "{}") or {}
     features = flags.get("features") if isinstance(flags, dict) else None
     experimental = [
@@ -410,12 +443,14 @@ def experiments(repo: Repo) -> Check:
 
 
 def dashboard(repo: Repo) -> Check:
+    """scripts/monitoring/dashboard.py tracks deployments."""
     if not repo.files("scripts/monitoring/dashboard.py"):
         return _missing("no scripts/monitoring/dashboard.py", "add the deployment dashboard")
     return Check(True, "scripts/monitoring/dashboard.py")
 
 
 def benchmarks_in_ci(repo: Repo) -> Check:
+    """Some workflow runs the benchmarks."""
     jobs = [where for where, script in repo.runs() if "benchmark" in script]
     if not jobs:
         return _missing("no workflow runs the benchmarks", "add a benchmark job")
@@ -423,6 +458,7 @@ def benchmarks_in_ci(repo: Repo) -> Check:
 
 
 def manual_rollback(repo: Repo) -> Check:
+    """A rollback workflow can be started by hand."""
     names = [name for name in repo.workflows if "rollback" in name]
     if not names:
         return _missing("no rollback workflow", "add .github/workflows/rollback.yml")
@@ -471,11 +507,13 @@ ITEMS: dict[int, list[tuple[str, Callable[[Repo], Check]]]] = {
 
 
 def check_level(root: Path, level: int) -> list[tuple[str, Check]]:
+    """Every item of `level`'s checklist, checked against the project at `root`."""
     repo = Repo(root)
     return [(text, check(repo)) for text, check in ITEMS[level]]
 
 
 def render(project: str, level: int, results: list[tuple[str, Check]]) -> str:
+    """The checklist as Markdown: a task-list line per item and the number done."""
     done = sum(1 for _, result in results if result.done)
     lines = [f"## Level {level} ({LEVELS[level]}) checklist of {project}", ""]
     for text, result in results:
@@ -485,6 +523,7 @@ def render(project: str, level: int, results: list[tuple[str, Check]]) -> str:
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
+    """The `generate-checklist` command; returns its exit code."""
     parser = argparse.ArgumentParser(
         prog="generate-checklist.sh",
         description=(

@@ -29,6 +29,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Flag:
+    """A feature flag of config/feature-flags.yml, with the trigger that should turn it on."""
+
     name: str
     enabled: bool
     trigger: str | None
@@ -37,6 +39,8 @@ class Flag:
 
 @dataclass(frozen=True)
 class EvolutionConfig:
+    """config/evolution.yml, checked: the level, its roadmap, features and the owner's figures."""
+
     current_level: int
     roadmap: dict[int, str]  # level -> trigger text
     features: dict[str, bool]
@@ -46,6 +50,7 @@ class EvolutionConfig:
 
 
 def read_yaml(path: Path) -> Any:
+    """The parsed YAML file; ConfigError (one line) when it is missing or invalid."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -102,6 +107,7 @@ def _level(value: Any, where: str) -> int:
 
 
 def load_evolution(root: Path) -> EvolutionConfig:
+    """config/evolution.yml of the project at `root`, checked against .copier-answers.yml."""
     path = root / EVOLUTION_FILE
     data = _mapping(read_yaml(path), EVOLUTION_FILE)
     if "current_level" not in data:
@@ -144,6 +150,7 @@ def load_evolution(root: Path) -> EvolutionConfig:
 
 
 def load_flags(root: Path) -> dict[str, Flag]:
+    """The flags of config/feature-flags.yml by name; {} without the file."""
     path = root / FLAGS_FILE
     if not path.exists():
         return {}
@@ -164,6 +171,7 @@ def load_flags(root: Path) -> dict[str, Flag]:
 
 
 def load_answers(root: Path) -> dict[str, Any]:
+    """Copier's answers in .copier-answers.yml; {} without the file."""
     path = root / ANSWERS_FILE
     if not path.exists():
         return {}

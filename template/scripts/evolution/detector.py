@@ -38,6 +38,8 @@ UPGRADE_COMMAND = "copier update --trust --defaults --data maturity_level={level
 
 @dataclass(frozen=True)
 class LevelResult:
+    """A higher level's roadmap trigger, evaluated, and the figures it lacked."""
+
     level: int
     trigger: str
     outcome: Outcome
@@ -46,6 +48,8 @@ class LevelResult:
 
 @dataclass(frozen=True)
 class FlagResult:
+    """A feature flag's trigger, evaluated."""
+
     name: str
     trigger: str
     enabled: bool
@@ -54,6 +58,8 @@ class FlagResult:
 
 @dataclass(frozen=True)
 class Report:
+    """Everything the detector found: the metrics, each level's and flag's trigger, the advice."""
+
     project: str
     level: int
     metrics: dict[str, Metric]
@@ -78,6 +84,7 @@ class Report:
         return [flag for flag in self.flags if not flag.enabled and flag.outcome.value is True]
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (the `--json` output)."""
         recommendation = self.recommendation
         return {
             "project": self.project,
@@ -126,6 +133,7 @@ class Report:
 
 
 def json_value(value: Value) -> Any:
+    """A metric's value as JSON-ready data: quantities become {"amount", "unit"}."""
     if isinstance(value, Quantity):
         return {"amount": value.amount, "unit": value.unit}
     if isinstance(value, Mapping):
@@ -209,6 +217,7 @@ def _how_to_know(report: Report, names: list[str]) -> str:
 
 
 def render_text(report: Report) -> str:
+    """The report for a terminal: metrics, triggers and the recommendation."""
     lines = [f"Evolution of {report.project}: level {report.level} ({LEVELS[report.level]})", ""]
     lines.append("Metrics")
     width = max(len(name) for name in report.metrics)
@@ -273,6 +282,7 @@ def _advice(report: Report) -> list[str]:
 
 
 def render_markdown(report: Report) -> str:
+    """The report as Markdown, for a job summary or an issue."""
     lines = [
         f"## Evolution of {report.project}: level {report.level} ({LEVELS[report.level]})",
         "",
@@ -307,6 +317,7 @@ def render_markdown(report: Report) -> str:
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
+    """The evolution detector command; returns its exit code (10 when an upgrade is due)."""
     parser = argparse.ArgumentParser(
         prog="evolution_detector.py",
         description=(

@@ -128,6 +128,7 @@ Lookup = Callable[[str], Value]
 
 
 def format_amount(amount: float) -> str:
+    """A number for people: no trailing zeros, and 10_000 and up grouped with underscores."""
     if float(amount).is_integer():
         return f"{int(amount):,}".replace(",", "_") if abs(amount) >= 10_000 else str(int(amount))
     return f"{amount:.2f}".rstrip("0").rstrip(".")
@@ -152,12 +153,16 @@ def parse_quantity(text: str) -> Quantity:
 
 @dataclass(frozen=True)
 class Name:
+    """A metric name in a trigger, and where it starts in the text."""
+
     name: str
     position: int
 
 
 @dataclass(frozen=True)
 class Literal:
+    """A number, quantity or true/false written in a trigger."""
+
     value: bool | Quantity
     text: str
     position: int
@@ -168,6 +173,8 @@ Operand = Name | Literal
 
 @dataclass(frozen=True)
 class Compare:
+    """`left op right`, such as `team_size > 3`."""
+
     op: str
     left: Operand
     right: Operand
@@ -182,11 +189,15 @@ class Truth:
 
 @dataclass(frozen=True)
 class Not:
+    """NOT of a condition."""
+
     operand: Node
 
 
 @dataclass(frozen=True)
 class BoolOp:
+    """Conditions joined by AND or by OR."""
+
     op: str  # "AND" or "OR"
     operands: tuple[Node, ...]
 
@@ -196,6 +207,8 @@ Node = Compare | Truth | Not | BoolOp
 
 @dataclass(frozen=True)
 class Token:
+    """One lexical token of a trigger, with its position for error messages."""
+
     kind: str  # quantity, name, compare, lparen, rparen, keyword, bool, end
     text: str
     position: int
@@ -235,6 +248,7 @@ def _start(text: str) -> int:
 
 
 def tokenize(text: str) -> list[Token]:
+    """The trigger's tokens, then an `end` token; TriggerSyntaxError at a bad character."""
     tokens: list[Token] = []
     position = _start(text)
     while position < len(text):
@@ -365,10 +379,12 @@ class Outcome:
 
 
 def verdict(value: bool | None) -> str:
+    """A trigger's result as a word: true, false or unknown."""
     return "unknown" if value is None else str(value).lower()
 
 
 def describe(value: Value) -> str:
+    """A metric's value for people; "unknown" when nothing is known."""
     if value is None:
         return "unknown"
     if isinstance(value, bool):

@@ -68,6 +68,7 @@ def _row(*cells: str) -> str:
 
 
 def schema_type(schema: dict[str, Any]) -> str:
+    """A JSON schema's type in words, linking to named schemas."""
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return f"[{name}](#{name.lower()})"
@@ -97,6 +98,7 @@ def _limits(schema: dict[str, Any]) -> str:
 
 
 def render_endpoints(schema: dict[str, Any]) -> str:
+    """market-data-reference.md: every endpoint's parameters and responses, then the schemas."""
     info = schema.get("info", {})
     lines = [
         HEADER,
@@ -203,6 +205,7 @@ def modules(root: Path) -> Iterator[tuple[str, Path]]:
 
 
 def render_modules(root: Path) -> str:
+    """modules.md: each service module's docstring and its public classes and functions."""
     lines = [
         HEADER,
         "",
@@ -239,6 +242,7 @@ def render_modules(root: Path) -> str:
 
 
 def render_all(root: Path) -> dict[str, str]:
+    """Every file of docs/api/ by name, generated in memory."""
     schema = market_data_schema(root)
     return {
         "openapi.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
@@ -248,6 +252,7 @@ def render_all(root: Path) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
+    """The `generate-docs` command; returns its exit code (1: out of date with --check)."""
     root = root or Path.cwd()
     parser = argparse.ArgumentParser(
         prog="generate-docs.py",

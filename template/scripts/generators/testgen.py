@@ -68,13 +68,17 @@ class GenerationError(Exception):
 
 @dataclass
 class Imports:
+    """The imports a generated test module needs, by module."""
+
     names: dict[str, set[str]] = field(default_factory=dict)  # module -> names
 
     def add(self, module: str, name: str) -> str:
+        """Import `name` from `module` and return the name to use."""
         self.names.setdefault(module, set()).add(name)
         return name
 
     def lines(self) -> list[str]:
+        """The import statements, sorted."""
         return [
             f"from {module} import {', '.join(sorted(names))}"
             for module, names in sorted(self.names.items())
@@ -94,16 +98,20 @@ class Rendered:
 
 
 class Renderer:
+    """Turns a type hint into its annotation, a Hypothesis strategy and a type check."""
+
     def __init__(self, imports: Imports, constants: set[str]) -> None:
         self.imports = imports
         self.constants = constants
         self.depth = 0
 
     def constant(self, name: str) -> str:
+        """Use (and later define) the module-level strategy constant `name`."""
         self.constants.add(name)
         return name
 
     def render(self, tp: Any) -> Rendered | None:
+        """How to spell, draw and check a value of `tp`; None when the type is not supported."""
         if tp is None or tp is type(None):
             return Rendered("None", "st.none()", "{value} is None", True)
         simple = self.simple(tp)
@@ -132,6 +140,7 @@ class Renderer:
         return None
 
     def simple(self, tp: Any) -> Rendered | None:
+        """bool, int, float, str, bytes, Decimal, datetime, date, Any and object; else None."""
         if tp is bool:
             return Rendered("bool", "st.booleans()", "isinstance({value}, bool)", True)
         if tp is int:
@@ -166,6 +175,7 @@ class Renderer:
         return None
 
     def union(self, args: tuple[Any, ...]) -> Rendered | None:
+        """`A | B`: drawn from either, checked against either; None if a member is unsupported."""
         parts = [self.render(arg) for arg in args]
         if any(part is None for part in parts):
             return None
@@ -180,10 +190,12 @@ class Renderer:
         )
 
     def item(self) -> str:
+        """A fresh loop variable name for a nested element check."""
         self.depth += 1
         return "item" if self.depth == 1 else f"item{self.depth}"
 
     def sequence(self, origin: Any, arg: Any) -> Rendered | None:
+        """list, Sequence and Iterable of one element type."""
         element = self.render(arg)
         if element is None:
             return None
@@ -210,6 +222,7 @@ class Renderer:
         )
 
     def tuple_type(self, args: tuple[Any, ...]) -> Rendered | None:
+        """`tuple[X, ...]` and fixed-length tuples."""
         if len(args) == 2 and args[1] is Ellipsis:
             element = self.render(args[0])
             if element is None:
@@ -238,6 +251,7 @@ class Renderer:
         )
 
     def mapping(self, origin: Any, args: tuple[Any, ...]) -> Rendered | None:
+        """dict and Mapping with supported key and value types."""
         key, value = self.render(args[0]), self.render(args[1])
         if key is None or value is None:
             return None
@@ -257,6 +271,7 @@ class Renderer:
         )
 
     def set_type(self, origin: Any, arg: Any) -> Rendered | None:
+        """set, frozenset and Set of one element type."""
         element = self.render(arg)
         if element is None:
             return None
@@ -272,6 +287,7 @@ class Renderer:
         )
 
     def cls(self, tp: type) -> Rendered | None:
+        """A class: enums are sampled, dataclasses built, other classes only checked."""
         module = getattr(tp, "__module__", "")
         name = tp.__qualname__
         if "." in name or "<" in name or module in ("", "__main__"):
@@ -287,6 +303,7 @@ class Renderer:
         return Rendered(name, strategy, f"isinstance({_V}, {name})", bool(comparable))
 
     def builds(self, tp: type) -> str | None:
+        """`st.builds(...)` for a dataclass's required fields; None if one cannot be drawn."""
         try:
             hints = typing.get_type_hints(tp)
         except Exception:  # unresolvable annotations: no strategy, the test is skipped
@@ -383,6 +400,7 @@ def _skip(function: Callable[..., Any], reason: str, what: str) -> Plan:
 def plan_function(
     module: types.ModuleType, function: Callable[..., Any], imports: Imports, constants: set[str]
 ) -> Plan:
+    """The property test of one function, or a skipped test saying what to write by hand."""
     name = function.__name__
     try:
         hints = typing.get_type_hints(function)
@@ -618,6 +636,7 @@ def tidy(path: Path, root: Path) -> None:
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
+    """The `generate-tests` command; returns its exit code."""
     root = root or Path.cwd()
     parser = argparse.ArgumentParser(
         prog="generate-tests.py",

@@ -49,6 +49,7 @@ class StepFailedError(UpgradeError):
 
 
 def copier_command() -> list[str]:
+    """How to run copier: COPIER_CMD when set (split like a shell), else uvx copier."""
     override = os.environ.get("COPIER_CMD")
     return shlex.split(override) if override else list(UVX_COPIER)
 
@@ -68,6 +69,7 @@ def read_answers(project: Path) -> dict[str, str]:
 
 
 def current_level(project: Path) -> int:
+    """The project's maturity_level from its answers file (1 when absent)."""
     value = read_answers(project).get("maturity_level", "1")
     try:
         return int(value)
@@ -76,6 +78,7 @@ def current_level(project: Path) -> int:
 
 
 def git(project: Path, *args: str) -> str:
+    """Output of a git command in `project`; UpgradeError with git's message when it fails."""
     result = subprocess.run(
         ["git", *args], cwd=project, capture_output=True, text=True, check=False
     )
@@ -85,6 +88,7 @@ def git(project: Path, *args: str) -> str:
 
 
 def require_clean_tree(project: Path) -> None:
+    """Refuse to upgrade over uncommitted changes, so the upgrade can be reviewed and undone."""
     status = git(project, "status", "--porcelain")
     if status.strip():
         raise UpgradeError(
@@ -94,6 +98,7 @@ def require_clean_tree(project: Path) -> None:
 
 
 def check_level(target: int, current: int) -> None:
+    """Refuse a level that does not exist or is below the current one."""
     if target not in LEVELS:
         raise UpgradeError(f"level {target} does not exist: choose 1, 2, 3 or 4")
     if target < current:
@@ -103,6 +108,7 @@ def check_level(target: int, current: int) -> None:
 
 
 def changed_files(project: Path) -> list[str]:
+    """Files changed or added since HEAD, tracked or not (ignored files left out)."""
     tracked = git(project, "diff", "--name-only", "HEAD").splitlines()
     untracked = git(project, "ls-files", "--others", "--exclude-standard").splitlines()
     return sorted({*tracked, *untracked})
@@ -132,6 +138,7 @@ def leftover_conflicts(project: Path, files: list[str]) -> list[str]:
 
 
 def run(command: list[str], project: Path) -> None:
+    """Run a command in `project`, echoing it; StepFailedError when it fails."""
     print("+", shlex.join(command), flush=True)
     result = subprocess.run(command, cwd=project, check=False)
     if result.returncode != 0:
@@ -139,6 +146,7 @@ def run(command: list[str], project: Path) -> None:
 
 
 def upgrade(project: Path, target: int) -> list[str]:
+    """copier update to `target`, then uv lock; returns the files left with conflicts."""
     current = current_level(project)
     check_level(target, current)
     require_clean_tree(project)
@@ -160,6 +168,7 @@ def upgrade(project: Path, target: int) -> list[str]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line: the level to move to."""
     parser = argparse.ArgumentParser(
         description="Move this project up the maturity ladder with copier update.",
         epilog="Levels: " + ", ".join(f"{n} {name}" for n, name in LEVELS.items()),
@@ -169,6 +178,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `make upgrade` command; returns its exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     project = Path.cwd()
     try:
