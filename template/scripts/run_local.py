@@ -11,6 +11,7 @@ of the chat stops both. Settings come from the environment and `.env`.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import shutil
 import signal
@@ -46,7 +47,8 @@ def _script(name: str) -> str:
 
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310
+        # `url` is always the http:// URL main() builds, never a file: or custom scheme.
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310  # nosec B310
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -103,7 +105,17 @@ def _start_market_data(
     return process, log
 
 
+def _reachable(host: str) -> str:
+    """Where to connect to a server listening on `host`: loopback for a wildcard address."""
+    try:
+        wildcard = not host or ipaddress.ip_address(host).is_unspecified
+    except ValueError:  # a host name
+        wildcard = False
+    return "127.0.0.1" if wildcard else host
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run market-data (unless one answers already) and the bot; returns the bot's exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--console", action="store_true", help="chat in this terminal even with a token"
@@ -113,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     host = settings.get("MARKET_DATA_HOST", "127.0.0.1")
     port = settings.get("MARKET_DATA_PORT", "8080")
-    reachable_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
-    url = f"http://{reachable_host}:{port}"
+    url = f"http://{_reachable(host)}:{port}"
 
     console = args.console or not settings.get("TELEGRAM_BOT_TOKEN", "").strip()
     if console and not args.console:
