@@ -3,11 +3,36 @@ every linter of its ecosystem pass, at every level."""
 
 from __future__ import annotations
 
+import shlex
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import LEVELS, git_commit_all, project_files, run, tool
+
+# Jobs of the level-2 quality gate in quality.yml that need no network and no
+# npm: the job id and the tool its checking step runs.
+QUALITY_GATE_JOBS = {"bandit": "bandit", "docstrings": "interrogate"}
+
+
+def quality_gate_checks(project: Path) -> list[tuple[str, list[str]]]:
+    """bandit and interrogate, run exactly as quality.yml runs them.
+
+    Only in projects with the `quality` dependency group (level 2 and up).
+    """
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    if "quality" not in pyproject.get("dependency-groups", {}):
+        return []
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "quality.yml").read_text())
+    checks = []
+    for job, name in QUALITY_GATE_JOBS.items():
+        steps = workflow["jobs"][job]["steps"]
+        runs = [step["run"] for step in steps if f"uv run --no-sync {name}" in step.get("run", "")]
+        assert len(runs) == 1, f"quality.yml job {job} should run `uv run --no-sync {name}` once"
+        checks.append((name, shlex.split(runs[0])))
+    return checks
 
 
 def project_checks(project: Path) -> list[tuple[str, list[str]]]:
@@ -32,6 +57,7 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
         checks.append(("shellcheck", [tool("shellcheck"), *shell_scripts]))
     if cloudformation:
         checks.append(("cfn-lint", [tool("cfn-lint"), *cloudformation]))
+    checks += quality_gate_checks(project)
     return checks
 
 
