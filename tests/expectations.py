@@ -93,6 +93,9 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/integration/test_ecs_deploy.py": 2,
     "tests/integration/test_ecs_deploy_wait.py": 2,
     "docs/deployment/aws.md": 2,
+    # production pipeline (issue 5, level 3): migration task, promotion, release
+    "scripts/deploy/aws_deploy/migration.py": 3,
+    "tests/integration/test_ecs_deploy_migrate.py": 3,
 }
 
 
