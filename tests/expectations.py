@@ -93,6 +93,15 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/integration/test_ecs_deploy.py": 2,
     "tests/integration/test_ecs_deploy_wait.py": 2,
     "docs/deployment/aws.md": 2,
+    # documentation site (issue 5, level 3): MkDocs + mkdocstrings, built by docs.yml
+    "mkdocs.yml": 3,
+    ".lycheeignore": 3,
+    ".github/workflows/docs.yml": 3,
+    "docs/index.md": 3,
+    "docs/api/openapi.md": 3,
+    "docs/reference/common.md": 3,
+    "docs/reference/market-data.md": 3,
+    "docs/reference/telegram-bot.md": 3,
     # production pipeline (issue 5, level 3): migration task, promotion, release
     "scripts/deploy/aws_deploy/migration.py": 3,
     "tests/integration/test_ecs_deploy_migrate.py": 3,

@@ -58,6 +58,16 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
     if cloudformation:
         checks.append(("cfn-lint", [tool("cfn-lint"), *cloudformation]))
     checks += quality_gate_checks(project)
+    if (project / "mkdocs.yml").exists():
+        # The docs site, built as docs.yml builds it: generate docs/api/, then
+        # mkdocs build --strict (docs tools from the `docs` dependency group).
+        docs_workflow = yaml.safe_load((project / ".github/workflows/docs.yml").read_text())
+        docs_runs = [step.get("run", "") for step in docs_workflow["jobs"]["build"]["steps"]]
+        for name, needle in (("generate-docs", "generate-docs.py"), ("mkdocs", "mkdocs build")):
+            runs = [command for command in docs_runs if needle in command]
+            assert len(runs) == 1, f"docs.yml's build job should run {needle} once"
+            assert runs[0].startswith("uv run --no-sync "), runs[0]
+            checks.append((name, shlex.split(runs[0])))
     return checks
 
 
