@@ -105,6 +105,8 @@ INTRODUCED_AT: dict[str, int] = {
     # production pipeline (issue 5, level 3): migration task, promotion, release
     "scripts/deploy/aws_deploy/migration.py": 3,
     "tests/integration/test_ecs_deploy_migrate.py": 3,
+    "scripts/deploy/promotion.py": 3,
+    "tests/unit/test_promotion.py": 3,
 }
 
 
