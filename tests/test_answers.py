@@ -12,6 +12,9 @@ from conftest import answers, git_commit_all, run, tree_digest
 
 BAD_ANSWERS = [
     ("project_name", "   ", "must not be empty"),
+    ("project_name", 'The "Moon" Bot', "must not contain double quotes or backslashes"),
+    ("description", "prices \\ alerts", "must not contain double quotes or backslashes"),
+    ("author_name", 'Ada "the" Dev', "must not contain double quotes or backslashes"),
     ("project_slug", "Bad_Slug", "must start with a lower-case letter"),
     ("project_slug", "9lives", "must start with a lower-case letter"),
     ("package_prefix", "my-bot", "must be a Python identifier"),
