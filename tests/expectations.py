@@ -107,6 +107,24 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/integration/test_ecs_deploy_migrate.py": 3,
     "scripts/deploy/promotion.py": 3,
     "tests/unit/test_promotion.py": 3,
+    # security integration (issue 5, level 3): secret scan, policy
+    "SECURITY.md": 3,
+    ".secrets.baseline": 3,
+    "docs/development/security.md": 3,
+    # monitoring and alerting (issue 5, level 3)
+    "infrastructure/aws/cloudformation/monitoring.yml": 3,
+    "infrastructure/aws/parameters/monitoring-staging.json": 3,
+    "infrastructure/aws/parameters/monitoring-production.json": 3,
+    "infrastructure/monitoring/prometheus.yml": 3,
+    "infrastructure/monitoring/alert-rules.yml": 3,
+    "infrastructure/monitoring/alert-rules.test.yml": 3,
+    "infrastructure/monitoring/grafana-dashboard.json": 3,
+    "scripts/monitoring/__init__.py": 3,
+    "scripts/monitoring/health_check.py": 3,
+    "tests/unit/test_health_check.py": 3,
+    "tests/unit/test_monitoring_stack.py": 3,
+    "tests/unit/test_prometheus_config.py": 3,
+    "docs/deployment/monitoring.md": 3,
 }
 
 
