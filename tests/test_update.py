@@ -19,6 +19,8 @@ SERVICE_NOTE = (
     '    """Printed on the team dashboard."""\n'
     '    return "HODL responsibly"\n'
 )
+MAKE_TARGET = "\nbackup: ## Copy the SQLite database aside\n\tcp -r .data .data.bak\n"
+TESTING_STEP_BEFORE = "timeout-minutes: 15"
 CUSTOM_FLAG = (
     "  weekend_digest:\n"
     "    enabled: true\n"
@@ -32,9 +34,11 @@ def bot_package(project: Path) -> Path:
 
 
 def make_user_edits(project: Path) -> None:
-    """What an owner typically changes: a service module, the README, a flag."""
+    """What an owner typically changes: a service, the README, a flag, the Makefile."""
     with bot_package(project).open("a") as module:
         module.write(SERVICE_NOTE)
+    with (project / "Makefile").open("a") as makefile:
+        makefile.write(MAKE_TARGET)
     readme = project / "README.md"
     lines = readme.read_text().splitlines(keepends=True)
     readme.write_text("".join([*lines[:3], README_NOTE, *lines[3:]]))
@@ -42,8 +46,19 @@ def make_user_edits(project: Path) -> None:
     flags.write_text(flags.read_text().replace("environments:\n", CUSTOM_FLAG + "environments:\n"))
 
 
-def assert_user_edits_kept(project: Path) -> None:
+def edit_testing_workflow(project: Path) -> None:
+    """A level-2 owner gives the unit tests more time."""
+    workflow = project / ".github/workflows/testing.yml"
+    text = workflow.read_text()
+    assert TESTING_STEP_BEFORE in text
+    workflow.write_text(text.replace(TESTING_STEP_BEFORE, "timeout-minutes: 25", 1))
+
+
+def assert_user_edits_kept(project: Path, level: int) -> None:
     assert bot_package(project).read_text().endswith(SERVICE_NOTE)
+    assert (project / "Makefile").read_text().endswith(MAKE_TARGET)
+    if level >= 3:
+        assert "timeout-minutes: 25" in (project / ".github/workflows/testing.yml").read_text()
     assert README_NOTE in (project / "README.md").read_text()
     assert CUSTOM_FLAG + "environments:\n" in (project / "config/feature-flags.yml").read_text()
 
@@ -81,9 +96,12 @@ def test_update_1_to_4_keeps_user_edits_and_equals_a_fresh_level_4_copy(
         assert evolution(project)["current_level"] == level
         missing = sorted(p for p in added_by(level) if not (project / p).is_file())
         assert not missing, f"update to level {level} did not add {missing}"
-        assert_user_edits_kept(project)
+        assert_user_edits_kept(project, level)
         assert leftover_conflicts(project) == []
         git_commit_all(project, f"Upgrade to level {level}")
+        if level == 2:
+            edit_testing_workflow(project)
+            git_commit_all(project, "More time for the tests")
 
     same_answers = {
         key: value
@@ -92,6 +110,7 @@ def test_update_1_to_4_keeps_user_edits_and_equals_a_fresh_level_4_copy(
     }
     fresh = render(4, name="fresh", **same_answers)
     make_user_edits(fresh)
+    edit_testing_workflow(fresh)
     laddered, direct = without_git(tree_digest(project)), without_git(tree_digest(fresh))
     assert sorted(set(laddered) ^ set(direct)) == []
     assert [path for path in laddered if laddered[path] != direct[path]] == []
