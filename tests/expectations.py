@@ -125,6 +125,7 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/test_monitoring_stack.py": 3,
     "tests/unit/test_prometheus_config.py": 3,
     "docs/deployment/monitoring.md": 3,
+    ".github/workflows/production.yml": 3,
 }
 
 
