@@ -126,6 +126,7 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/test_prometheus_config.py": 3,
     "docs/deployment/monitoring.md": 3,
     ".github/workflows/production.yml": 3,
+    "docs/deployment/production.md": 3,
 }
 
 
