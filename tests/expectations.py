@@ -127,6 +127,10 @@ INTRODUCED_AT: dict[str, int] = {
     "docs/deployment/monitoring.md": 3,
     ".github/workflows/production.yml": 3,
     "docs/deployment/production.md": 3,
+    ".github/workflows/release.yml": 3,
+    "CHANGELOG.md": 3,
+    "scripts/release/bump_version.py": 3,
+    "tests/unit/test_bump_version.py": 3,
 }
 
 
