@@ -131,6 +131,7 @@ INTRODUCED_AT: dict[str, int] = {
     "CHANGELOG.md": 3,
     "scripts/release/bump_version.py": 3,
     "tests/unit/test_bump_version.py": 3,
+    "tests/unit/test_production_environment.py": 3,
 }
 
 
