@@ -68,6 +68,15 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
             assert len(runs) == 1, f"docs.yml's build job should run {needle} once"
             assert runs[0].startswith("uv run --no-sync "), runs[0]
             checks.append((name, shlex.split(runs[0])))
+    # Last, as a committer meets them: the project's own pre-commit hooks on
+    # every tracked file (ruff and mypy ran above already).
+    checks.append(
+        (
+            "pre-commit",
+            ["env", "SKIP=ruff-check,ruff-format,mypy", "uv", "run", "--no-sync", "pre-commit",
+             "run", "--all-files", "--show-diff-on-failure"],
+        )  # fmt: skip
+    )
     return checks
 
 
