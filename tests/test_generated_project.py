@@ -70,13 +70,8 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
             checks.append((name, shlex.split(runs[0])))
     # Last, as a committer meets them: the project's own pre-commit hooks on
     # every tracked file (ruff and mypy ran above already).
-    checks.append(
-        (
-            "pre-commit",
-            ["env", "SKIP=ruff-check,ruff-format,mypy", "uv", "run", "--no-sync", "pre-commit",
-             "run", "--all-files", "--show-diff-on-failure"],
-        )  # fmt: skip
-    )
+    pre_commit = ["uv", "run", "--no-sync", "pre-commit", "run", "--all-files"]
+    checks.append(("pre-commit", ["env", "SKIP=ruff-check,ruff-format,mypy", *pre_commit]))
     return checks
 
 
