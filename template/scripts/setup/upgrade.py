@@ -6,20 +6,30 @@ copier install and no ``uv sync``), fails loudly when the update left conflicts
 (which copier itself reports with exit code 0), and otherwise runs ``uv lock``
 so the new level's dependencies are locked.
 
+With ``--dry-run`` it changes nothing: it renders the project at its current
+level and at level N into a temporary directory and prints the files the
+upgrade would add and change, the likely conflicts with your edits and the new
+questions (``--full`` shows whole diffs).
+
 Standard library only: it must work in a project that was never synced.
 
-Exit codes: 0 upgraded cleanly; 1 the update ran but left conflicts or a step
-failed; 2 refused (bad level, downgrade, dirty work tree).
+Exit codes: 0 upgraded cleanly (or, with --dry-run, would apply cleanly);
+1 the update ran but left conflicts or a step failed; 2 refused (bad level,
+downgrade, dirty work tree); 3 --dry-run found likely conflicts.
 Set COPIER_CMD to use another copier (for example ``copier`` from your PATH).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import shlex
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -34,6 +44,20 @@ UVX_COPIER = [
     "copier==9.19.1",
 ]
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+PREVIEW_DIFF_LINES = 40
+LIKELY_CONFLICTS_EXIT = 3
+SKIPPED_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+# Groups for the files an upgrade adds, first match wins; the rest is "other".
+FILE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("workflows", (".github/",)),
+    ("infrastructure", ("infrastructure/", "deploy/", "docker", "Dockerfile", "compose")),
+    ("tests", ("tests/",)),
+    ("docs", ("docs/", "mkdocs.yml")),
+    (
+        "config",
+        ("config/", ".pre-commit", ".markdownlint", "pyproject.toml", ".copier-answers.yml"),
+    ),
+)
 
 
 class UpgradeError(Exception):
@@ -167,13 +191,196 @@ def upgrade(project: Path, target: int) -> list[str]:
     return conflicts
 
 
+@dataclass
+class Preview:
+    """What an upgrade would do, computed without touching the project."""
+
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+    new_answers: dict[str, str] = field(default_factory=dict)
+
+
+def answers_data(project: Path, level: int) -> str:
+    """The answers file as YAML data for copier: no ``_`` keys, maturity_level set to `level`."""
+    text = (project / ANSWERS_FILE).read_text(encoding="utf-8")
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if line.startswith(("#", " ", "-")) or not line.strip():
+            if not skipping:
+                kept.append(line)
+            continue
+        key = line.partition(":")[0].strip()
+        skipping = key.startswith("_") or key == "maturity_level"
+        if not skipping:
+            kept.append(line)
+    kept.append(f"maturity_level: {level}")
+    return "\n".join(kept) + "\n"
+
+
+def render_at(project: Path, level: int, workdir: Path) -> Path:
+    """Render the project's template version with its answers at `level` into `workdir`."""
+    answers = read_answers(project)
+    source = answers.get("_src_path")
+    if not source:
+        raise UpgradeError(f"{ANSWERS_FILE} has no _src_path: cannot find the template")
+    local = project / source
+    if "://" not in source and ":" not in source.split("/")[0] and local.exists():
+        source = str(local.resolve())
+    data_file = workdir / f"answers-{level}.yml"
+    data_file.write_text(answers_data(project, level), encoding="utf-8")
+    destination = workdir / f"level-{level}"
+    command = [*copier_command(), "copy", "--trust", "--defaults", "--quiet"]
+    command += ["--data-file", str(data_file)]
+    if answers.get("_commit"):
+        command += ["--vcs-ref", answers["_commit"]]
+    command += [source, str(destination)]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        raise StepFailedError(
+            f"copier could not render level {level}: {detail[-1] if detail else 'no output'}"
+        )
+    if not (destination / ANSWERS_FILE).is_file():
+        raise StepFailedError(f"copier rendered no {ANSWERS_FILE} from {source}")
+    return destination
+
+
+def tree_files(root: Path) -> set[str]:
+    """Relative paths of the files under `root`, caches and .git left out."""
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and not SKIPPED_DIRS.intersection(path.relative_to(root).parts)
+    }
+
+
+def read_lines(path: Path) -> list[str] | None:
+    """The file's lines, or None for a binary file."""
+    try:
+        return path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return None
+
+
+def changed_ranges(before: list[str], after: list[str]) -> list[tuple[int, int]]:
+    """Line ranges of `before` that `after` replaces, deletes or inserts at."""
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    return [(i1, i2) for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal"]
+
+
+def ranges_overlap(ours: Iterable[tuple[int, int]], theirs: list[tuple[int, int]]) -> bool:
+    """True when two sets of changes touch the same lines (an insertion touches its neighbours)."""
+    for start, end in ours:
+        for other_start, other_end in theirs:
+            if start < other_end and other_start < end:
+                return True
+            if (start == end or other_start == other_end) and (
+                start <= other_end and other_start <= end
+            ):
+                return True
+    return False
+
+
+def preview(project: Path, target: int, workdir: Path) -> Preview:
+    """Compare the renders at the current and the target level with the working tree."""
+    current = current_level(project)
+    check_level(target, current)
+    old_root = render_at(project, current, workdir)
+    new_root = render_at(project, target, workdir)
+    old_files, new_files = tree_files(old_root), tree_files(new_root)
+    result = Preview()
+    result.added = sorted(name for name in new_files - old_files if not (project / name).exists())
+    for name in sorted(new_files & old_files):
+        if not (project / name).is_file():
+            continue
+        old_lines, new_lines = read_lines(old_root / name), read_lines(new_root / name)
+        mine = read_lines(project / name)
+        if old_lines is None or new_lines is None or mine is None:
+            if (old_root / name).read_bytes() != (new_root / name).read_bytes():
+                result.changed[name] = ["Binary file changed\n"]
+            continue
+        if old_lines == new_lines:
+            continue
+        result.changed[name] = list(
+            difflib.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}")
+        )
+        template_change = changed_ranges(old_lines, new_lines)
+        if mine != old_lines and ranges_overlap(changed_ranges(old_lines, mine), template_change):
+            result.conflicts.append(name)
+    old_answers, new_answers = read_answers(old_root), read_answers(new_root)
+    result.new_answers = {
+        key: value
+        for key, value in new_answers.items()
+        if key not in old_answers and not key.startswith("_")
+    }
+    return result
+
+
+def group_of(name: str) -> str:
+    """What an added file is for, by its path."""
+    for group, markers in FILE_GROUPS:
+        if any(name.startswith(marker) or f"/{marker}" in name for marker in markers):
+            return group
+    return "other"
+
+
+def report(result: Preview, target: int, full: bool) -> None:
+    """Print the preview: added files by group, diffs, likely conflicts, new questions."""
+    print(f"Preview of the upgrade to level {target} ({LEVELS[target]}); nothing was changed.")
+    print(f"\nFiles that would be added ({len(result.added)}):")
+    groups: dict[str, list[str]] = {}
+    for name in result.added:
+        groups.setdefault(group_of(name), []).append(name)
+    for group in [*(name for name, _ in FILE_GROUPS), "other"]:
+        if group in groups:
+            print(f"  {group}:")
+            for name in groups[group]:
+                print(f"    {name}")
+    print(f"\nFiles that would change ({len(result.changed)}):")
+    for name, diff in result.changed.items():
+        print(f"  {name}")
+        shown = diff if full else diff[:PREVIEW_DIFF_LINES]
+        for line in shown:
+            print(f"    {line.rstrip()}")
+        if len(shown) < len(diff):
+            print(f"    ... {len(diff) - len(shown)} more lines (--full shows them)")
+    print(f"\nLikely conflicts ({len(result.conflicts)}):")
+    for name in result.conflicts:
+        print(f"  {name}: the template changes lines you edited")
+    print(f"\nNew questions at level {target} (the defaults the upgrade will answer):")
+    for key, value in result.new_answers.items():
+        print(f"  {key}: {value}")
+    if not result.new_answers:
+        print("  none")
+    if result.conflicts:
+        print("\nMerge these by hand after `make upgrade`, or prepare them first.")
+    else:
+        print(f"\nThe upgrade would apply cleanly: make upgrade LEVEL={target}")
+
+
+def dry_run(project: Path, target: int, full: bool) -> int:
+    """The preview command; returns 0 when the upgrade would apply cleanly, 3 otherwise."""
+    with tempfile.TemporaryDirectory(prefix="cica-preview-") as workdir:
+        result = preview(project, target, Path(workdir))
+    report(result, target, full)
+    return LIKELY_CONFLICTS_EXIT if result.conflicts else 0
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """The command line: the level to move to."""
+    """The command line: the level to move to, and whether only to preview."""
     parser = argparse.ArgumentParser(
         description="Move this project up the maturity ladder with copier update.",
         epilog="Levels: " + ", ".join(f"{n} {name}" for n, name in LEVELS.items()),
     )
     parser.add_argument("level", type=int, help="the level to move to (1-4)")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the upgrade would add, change and conflict with; change nothing",
+    )
+    parser.add_argument("--full", action="store_true", help="with --dry-run: show whole diffs")
     return parser.parse_args(argv)
 
 
@@ -182,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     project = Path.cwd()
     try:
+        if args.dry_run:
+            return dry_run(project, args.level, args.full)
         conflicts = upgrade(project, args.level)
     except UpgradeError as error:
         print(f"upgrade: {error}", file=sys.stderr)
