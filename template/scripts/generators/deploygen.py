@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from evolution.metrics import git
 
 SERVICES = {"market-data": "MARKET_DATA_PORT", "telegram-bot": "BOT_PORT"}
 ENVIRONMENTS = ("staging", "production")
@@ -228,17 +228,8 @@ def output_key(secret: str) -> str:
 
 def git_head(root: Path) -> str | None:
     """The commit checked out in `root`; None without git or a repository."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
+    head = git(root, "rev-parse", "HEAD")
+    return head.strip() if head else None
 
 
 @dataclass(frozen=True)
