@@ -93,6 +93,9 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/integration/test_ecs_deploy.py": 2,
     "tests/integration/test_ecs_deploy_wait.py": 2,
     "docs/deployment/aws.md": 2,
+    # scale-out (issue 10): webhook registration as a deploy step
+    "scripts/deploy/telegram_webhook.py": 2,
+    "tests/unit/test_telegram_webhook_script.py": 2,
     # documentation site (issue 5, level 3): MkDocs + mkdocstrings, built by docs.yml
     "mkdocs.yml": 3,
     ".lycheeignore": 3,
