@@ -1,14 +1,30 @@
-"""Move files that a template version renamed, keeping the user's content.
+"""Move files that a template version renamed, keeping the owner's edits.
 
-copier runs this before an update that crosses a version listed in
-``_migrations``: ``python3 move_files.py <project dir> <version>``. A file is
-moved only when it exists at its old path and nothing exists at the new one,
-so running it twice, or on a project that never had the file, changes nothing.
+copier runs this after an update that crosses a version listed in
+``_migrations``: ``<copier's python> move_files.py <project dir> <version>``.
+By then the update has rendered the file at its new path and dropped the old
+one, so the owner's copy is read from the last commit (copier updates only a
+clean working tree). For each rename of that version:
+
+- the last commit has nothing at the old path: nothing to do;
+- nothing was rendered at the new path: the owner's file is written there;
+- the owner never edited the old file (it equals what the previous template
+  version rendered): the new file stays as rendered;
+- otherwise the owner's edits are merged into the new file three ways (base:
+  the previous version's rendering), as copier merges any other file; edits
+  that overlap the template's change are left between conflict markers.
+
+The old path is removed in every case.
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 # version -> (old path, new path), relative to the project root
@@ -16,24 +32,109 @@ RENAMES: dict[str, list[tuple[str, str]]] = {
     "0.2.0": [],
 }
 
+# relative path -> that file's text, or None when there is no such file
+Rendering = Callable[[str], "str | None"]
 
-def move_files(project: Path, version: str) -> list[str]:
-    moved = []
+
+def merge_into(target: Path, base: str, ours: str) -> bool:
+    """Merge the owner's edits (base -> ours) into target; True when clean."""
+    with tempfile.TemporaryDirectory(prefix="cica-migration-") as scratch:
+        base_file, ours_file = Path(scratch, "base"), Path(scratch, "ours")
+        base_file.write_text(base)
+        ours_file.write_text(ours)
+        labels = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
+        result = subprocess.run(
+            ["git", "merge-file", *labels, str(target), str(base_file), str(ours_file)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if not 0 <= result.returncode <= 127:
+        raise RuntimeError(f"git merge-file failed on {target}: {result.stderr.strip()}")
+    return result.returncode == 0
+
+
+def move_files(project: Path, version: str, committed: Rendering, previous: Rendering) -> list[str]:
+    """Apply the renames of one version; return one line per file handled."""
+    report = []
     for old, new in RENAMES.get(version, []):
+        ours = committed(old)
+        if ours is None:
+            continue
         source, target = project / old, project / new
-        if source.is_file() and not target.exists():
+        if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            source.rename(target)
-            moved.append(f"{old} -> {new}")
-    return moved
+            target.write_text(ours)
+            report.append(f"moved {old} -> {new}")
+        else:
+            base = previous(old)
+            if base is not None and ours != base:
+                clean = merge_into(target, base, ours)
+                outcome = "merged your edits" if clean else "CONFLICT: resolve the markers"
+            else:
+                outcome = "unchanged by you"
+            report.append(f"moved {old} -> {new} ({outcome})")
+        source.unlink(missing_ok=True)
+        Path(f"{source}.rej").unlink(missing_ok=True)
+    return report
+
+
+def last_commit(project: Path) -> Rendering:
+    """The owner's files as of their last commit, before this update."""
+
+    def committed(relative: str) -> str | None:
+        result = subprocess.run(
+            ["git", "show", f"HEAD:{relative}"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout if result.returncode == 0 else None
+
+    return committed
+
+
+def previous_version(project: Path) -> Rendering:
+    """The files the template version before this update rendered (lazily)."""
+    rendered: list[Path] = []
+
+    def previous(relative: str) -> str | None:
+        if not rendered:
+            rendered.append(render_last_committed_answers(project))
+        path = rendered[0] / relative
+        return path.read_text() if path.is_file() else None
+
+    return previous
+
+
+def render_last_committed_answers(project: Path) -> Path:
+    import copier
+    import yaml
+
+    last = yaml.safe_load(last_commit(project)(".copier-answers.yml") or "{}")
+    scratch = tempfile.mkdtemp(prefix="cica-previous-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    destination = Path(scratch) / "project"
+    copier.run_copy(
+        last["_src_path"],
+        destination,
+        data={key: value for key, value in last.items() if not key.startswith("_")},
+        vcs_ref=last["_commit"],
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+    )
+    return destination
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: move_files.py PROJECT_DIR VERSION", file=sys.stderr)
         return 2
-    for line in move_files(Path(argv[0]), argv[1]):
-        print(f"cica migration {argv[1]}: moved {line}")
+    project, version = Path(argv[0]), argv[1]
+    for line in move_files(project, version, last_commit(project), previous_version(project)):
+        print(f"cica migration {version}: {line}", file=sys.stderr)
     return 0
 
 
