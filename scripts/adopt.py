@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,11 +152,13 @@ def render(
     """
     try:
         from copier import run_copy
-        from copier.errors import CopierError
+        from copier.errors import CopierError, DirtyLocalWarning
     except ImportError as error:
         raise CopierFailedError(
             f"cannot import copier ({error}): run this script with `uv run scripts/adopt.py`"
         ) from error
+    # warn_if_dirty_template has said it in terms of what adoption records.
+    warnings.simplefilter("ignore", DirtyLocalWarning)
     try:
         worker = run_copy(
             source,
