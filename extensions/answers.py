@@ -41,12 +41,15 @@ def symbols_error(value: Any) -> str:
     """Message for a default_symbols answer that is not a BASE-QUOTE list."""
     symbols = [item.strip() for item in str(value).split(",")]
     bad = [item for item in symbols if not SYMBOL.match(item)]
-    if not bad:
-        return ""
-    return (
-        f"{', '.join(repr(item) for item in bad)} is not a BASE-QUOTE symbol: "
-        "use a comma-separated list of upper-case pairs such as BTC-USDT,ETH-USDT"
-    )
+    if bad:
+        return (
+            f"{', '.join(repr(item) for item in bad)} is not a BASE-QUOTE symbol: "
+            "use a comma-separated list of upper-case pairs such as BTC-USDT,ETH-USDT"
+        )
+    repeated = sorted({item for item in symbols if symbols.count(item) > 1})
+    if repeated:
+        return f"{', '.join(repeated)} is listed twice: give each symbol once"
+    return ""
 
 
 def previous_answers(conf: Any) -> dict[str, Any]:

@@ -27,14 +27,40 @@ BAD_ANSWERS = [
     ("default_symbols", "BTCUSDT", "'BTCUSDT' is not a BASE-QUOTE symbol"),
     ("maturity_level", "0", "0 is not a maturity level: choose one of 1 (Basic)"),
     ("maturity_level", "5", "5 is not a maturity level: choose one of 1 (Basic)"),
+    ("maturity_level", "two", "'two' is not a maturity level: choose one of 1 (Basic)"),
+    ("project_slug", "my-bot-", "must not end with '-' or contain '--'"),
+    ("project_slug", "my--bot", "must not end with '-' or contain '--'"),
+    ("project_slug", "a" * 31, "must be at most 30 characters"),
+    ("package_prefix", "CryptoBot", "must be a Python identifier in lower case"),
+    ("package_prefix", "2fast", "must be a Python identifier in lower case"),
+    ("author_name", "   ", "author_name must not be empty"),
+    ("author_email", "team@example", "must be an e-mail address"),
+    ("github_owner", "double--dash", "must be a GitHub user or organisation name"),
+    ("github_owner", "x" * 40, "must be a GitHub user or organisation name"),
+    ("python_version", "3.10", "must be 3.11, 3.12 or 3.13"),
+    ("default_symbols", "BTC-USDT,,ETH-USDT", "'' is not a BASE-QUOTE symbol"),
+    ("default_symbols", "BTC-USDT,ETH-USDT,BTC-USDT", "BTC-USDT is listed twice"),
+    ("license", "mit", "must be MIT, Apache-2.0 or Proprietary"),
 ]
-# Questions asked only from some level on need that level to be asked at all.
-LEVEL_BOUND_BAD_ANSWERS = [
-    (2, "aws_region", "mars-east-1", "must be an AWS region code such as us-east-1"),
-    (3, "notification_channel", "pager", "must be none, slack or telegram"),
-    (4, "deployment_config", "AllAtOnce", "must be one of CodeDeployDefault.ECSAllAtOnce"),
-    (4, "rollout_percentage", "0", "must be a whole number from 1 to 100"),
-    (4, "rollout_percentage", "101", "must be a whole number from 1 to 100"),
+# Questions asked only from some level on, or after some answer, need those
+# answers for the question to be asked at all.
+LEVEL_2, LEVEL_3, LEVEL_4 = ({"maturity_level": str(n)} for n in (2, 3, 4))
+CONDITIONAL_BAD_ANSWERS = [
+    (LEVEL_2, "aws_region", "mars-east-1", "must be an AWS region code such as us-east-1"),
+    (LEVEL_2, "aws_region", "US-EAST-1", "must be an AWS region code such as us-east-1"),
+    (LEVEL_3, "notification_channel", "pager", "must be none, slack or telegram"),
+    (LEVEL_3, "notification_channel", "email", "must be none, slack or telegram"),
+    (LEVEL_4, "deployment_config", "AllAtOnce", "must be one of CodeDeployDefault.ECSAllAtOnce"),
+    (LEVEL_4, "rollout_percentage", "0", "must be a whole number from 1 to 100"),
+    (LEVEL_4, "rollout_percentage", "101", "must be a whole number from 1 to 100"),
+    (LEVEL_4, "rollout_percentage", "abc", "must be a whole number from 1 to 100"),
+    (LEVEL_4, "rollout_percentage", "12.5", "must be a whole number from 1 to 100"),
+    (
+        {"market_data_provider": "exchange"},
+        "exchange_id",
+        "kraken",
+        "exchange_id must be binance or okx",
+    ),
 ]
 
 
@@ -62,12 +88,12 @@ def test_bad_answer_is_refused_and_writes_nothing(
     assert not dst.exists()
 
 
-@pytest.mark.parametrize(("level", "key", "value", "message"), LEVEL_BOUND_BAD_ANSWERS)
-def test_bad_cloud_answer_is_refused_and_writes_nothing(
+@pytest.mark.parametrize(("given", "key", "value", "message"), CONDITIONAL_BAD_ANSWERS)
+def test_bad_conditional_answer_is_refused_and_writes_nothing(
     copier_template: Path,
     copier_bin: list[str],
     tmp_path: Path,
-    level: int,
+    given: dict[str, str],
     key: str,
     value: str,
     message: str,
@@ -76,9 +102,9 @@ def test_bad_cloud_answer_is_refused_and_writes_nothing(
     dst.mkdir()
     (dst / "notes.txt").write_text("the user's own file\n")
     before = tree_digest(dst)
+    given_data = [arg for name, answer in given.items() for arg in ("--data", f"{name}={answer}")]
     result = copier_cli(
-        copier_bin, "copy", "--trust", "--defaults",
-        "--data", f"maturity_level={level}", "--data", f"{key}={value}",
+        copier_bin, "copy", "--trust", "--defaults", *given_data, "--data", f"{key}={value}",
         str(copier_template), str(dst), cwd=tmp_path,
     )  # fmt: skip
     assert_validation_error(result, key, message)
