@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, answers, git_commit_all, project_files, run, tree_digest
-from expectations import added_by
-from test_update import leftover_conflicts, upgrade_script
+from expectations import added_by, expected_at
 
 FIXTURE = Path(__file__).parent / "fixtures" / "existing-bot"
 # Files the fixture has and the template renders with other content.
@@ -25,6 +25,31 @@ def adopt(target: Path, template: Path, *args: str) -> subprocess.CompletedProce
     script = ROOT / "scripts" / "adopt.py"
     command = [sys.executable, str(script), str(target), *args, "--template", str(template)]
     return run(command, target.parent, check=False)
+
+
+def upgrade(project: Path, level: str) -> subprocess.CompletedProcess[str]:
+    """`make upgrade LEVEL=N` without make, with this environment's copier."""
+    env = {**os.environ, "COPIER_CMD": f"{sys.executable} -m copier"}
+    env = {k: v for k, v in env.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
+    command = [sys.executable, "scripts/setup/upgrade.py", level]
+    return run(command, project, check=False, env=env)
+
+
+def leftover_conflicts(project: Path) -> list[str]:
+    """Files holding conflict markers or .rej hunks after an update."""
+    found = []
+    for file in project_files(project):
+        name = str(file.relative_to(project))
+        if name.endswith(".rej"):
+            found.append(name)
+            continue
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError:
+            continue
+        if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in lines):
+            found.append(name)
+    return found
 
 
 def digest(path: Path) -> dict[str, str]:
@@ -71,8 +96,9 @@ def test_adoption_keeps_every_original_file_and_adds_the_level_2_pipelines(
     assert_originals_kept(project, original, set(original))
     for workflow in LEVEL_2_WORKFLOWS:
         assert (project / ".github/workflows" / workflow).is_file()
-    beside = {str(f.relative_to(project)) for f in project_files(project)}
-    assert {name for name in beside if name.endswith(".cica-new")} == {
+    files = {str(f.relative_to(project)) for f in project_files(project)}
+    assert sorted(expected_at(2) - files) == []
+    assert {name for name in files if name.endswith(".cica-new")} == {
         f"{name}.cica-new" for name in KEPT
     }
     makefile_new = (project / "Makefile.cica-new").read_text()
@@ -94,10 +120,15 @@ def test_summary_names_the_files_to_merge_by_hand(adopted: Adopted) -> None:
     assert "make upgrade LEVEL=N" in adopted.stdout
 
 
-def test_update_to_level_3_after_adoption_keeps_the_owners_files(copier, adopted: Adopted) -> None:
+@pytest.mark.parametrize("delete_cica_new", [True, False], ids=["deleted", "kept"])
+def test_update_to_level_3_after_adoption_keeps_the_owners_files(
+    copier, adopted: Adopted, delete_cica_new: bool
+) -> None:
     project, original = adopted.project, adopted.original
-    for name in KEPT:
-        (project / f"{name}.cica-new").unlink()
+    if delete_cica_new:
+        for name in KEPT:
+            (project / f"{name}.cica-new").unlink()
+    cica_new = {name: sha for name, sha in digest(project).items() if name.endswith(".cica-new")}
     git_commit_all(project, "Adopt cica level 2")
 
     copier.update(project, maturity_level=3)
@@ -115,6 +146,9 @@ def test_update_to_level_3_after_adoption_keeps_the_owners_files(copier, adopted
         lost = [line for line in (FIXTURE / name).read_text().splitlines() if line not in lines]
         assert lost == [], f"{name} lost {lost}"
     assert not [name for name in leftover_conflicts(project) if name not in KEPT]
+    # copier does not know the .cica-new files: an update leaves them as they were.
+    after = digest(project)
+    assert {name: after.get(name) for name in cica_new} == cica_new
 
 
 def test_merged_adoption_upgrades_cleanly_with_make_upgrade(adopted: Adopted) -> None:
@@ -132,7 +166,7 @@ def test_merged_adoption_upgrades_cleanly_with_make_upgrade(adopted: Adopted) ->
         (project / f"{name}.cica-new").unlink()
     git_commit_all(project, "Adopt cica level 2, merged")
 
-    result = upgrade_script(project, "3")
+    result = upgrade(project, "3")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert answers(project)["maturity_level"] == 3
