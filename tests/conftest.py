@@ -126,3 +126,8 @@ def render(copier: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[..
 @pytest.fixture(scope="session")
 def copier_bin() -> list[str]:
     return [sys.executable, "-m", "copier"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the slow tests first, so no worker is left running one alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -1,16 +1,25 @@
-"""A generated project works the moment it is generated: its own tests and
-every linter of its ecosystem pass, at every level."""
+"""A generated project works the moment it is generated and after every
+upgrade: its own tests and every linter of its ecosystem pass, at every level."""
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from conftest import LEVELS, git_commit_all, project_files, run, tool
+from conftest import LEVELS, answers, evolution, git_commit_all, project_files, run, tool
+from expectations import added_by
+from owner_edits import (
+    assert_user_edits_kept,
+    edit_testing_workflow,
+    leftover_conflicts,
+    make_user_edits,
+)
 
 # Jobs of the level-2 quality gate in quality.yml that need no network and no
 # npm: the job id and the tool its checking step runs.
@@ -75,13 +84,8 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
     return checks
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("level", LEVELS)
-def test_generated_project_passes_its_own_tests_and_linters(
-    render: Callable[..., Path], level: int
-) -> None:
-    project = render(level)
-    git_commit_all(project, "Generate")
+def failed_checks(project: Path) -> list[str]:
+    """Sync the project, run every check, and describe each one that failed."""
     run(["uv", "sync", "--all-packages", "--quiet"], project)
     failures = []
     for name, command in project_checks(project):
@@ -91,4 +95,59 @@ def test_generated_project_passes_its_own_tests_and_linters(
                 f"== {name} exited {result.returncode}: {' '.join(command)}\n"
                 f"{result.stdout[-4000:]}{result.stderr[-4000:]}"
             )
-    assert not failures, f"level {level}:\n" + "\n".join(failures)
+    return failures
+
+
+def tracked_digest(project: Path) -> dict[str, str]:
+    """Path -> sha256 of every file git would commit, except the lock file
+    (`uv sync` writes it in the laddered project only)."""
+    listed = run(["git", "ls-files", "-co", "--exclude-standard", "-z"], project).stdout
+    return {
+        path: hashlib.sha256((project / path).read_bytes()).hexdigest()
+        for path in listed.split("\0")
+        if path and path != "uv.lock"
+    }
+
+
+@pytest.mark.slow
+def test_ladder_walk_keeps_edits_passes_every_check_at_each_level_and_equals_a_fresh_copy(
+    copier: Any, render: Callable[..., Path]
+) -> None:
+    """Level 1 with an owner's edits, then 2, 3 and 4 one step at a time: after
+    each step the project's own tests and every linter pass and the edits are
+    there; at the end the tree equals a straight level-4 copy with the same edits."""
+    project = render(1, name="ladder")
+    git_commit_all(project, "Generate at level 1")
+    make_user_edits(project)
+    git_commit_all(project, "Our own changes")
+    failures = failed_checks(project)
+    assert not failures, "level 1:\n" + "\n".join(failures)
+
+    for level in LEVELS[1:]:
+        copier.update(project, maturity_level=level)
+        assert answers(project)["maturity_level"] == level
+        assert evolution(project)["current_level"] == level
+        missing = sorted(p for p in added_by(level) if not (project / p).is_file())
+        assert not missing, f"update to level {level} did not add {missing}"
+        assert_user_edits_kept(project, level)
+        assert leftover_conflicts(project) == []
+        git_commit_all(project, f"Upgrade to level {level}")
+        if level == 2:
+            edit_testing_workflow(project)
+            git_commit_all(project, "More time for the tests")
+        failures = failed_checks(project)
+        assert not failures, f"level {level}:\n" + "\n".join(failures)
+        git_commit_all(project, f"Lock after level {level}")
+
+    same_answers = {
+        key: value
+        for key, value in answers(project).items()
+        if not key.startswith("_") and key != "maturity_level"
+    }
+    fresh = render(4, name="fresh", **same_answers)
+    make_user_edits(fresh)
+    edit_testing_workflow(fresh)
+    git_commit_all(fresh, "Generate at level 4 with the same edits")
+    laddered, direct = tracked_digest(project), tracked_digest(fresh)
+    assert sorted(set(laddered) ^ set(direct)) == []
+    assert [path for path in laddered if laddered[path] != direct[path]] == []

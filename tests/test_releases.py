@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, answers, git_commit_all, run
-from test_update import leftover_conflicts
+from owner_edits import leftover_conflicts
 
 OLD_DOC = "docs/development/evolution.md"
 NEW_DOC = "docs/guide/evolution.md"

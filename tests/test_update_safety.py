@@ -17,7 +17,7 @@ import pytest
 from conftest import git_commit_all, project_files, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_update import leftover_conflicts
+from owner_edits import leftover_conflicts
 
 EXAMPLES = int(os.environ.get("CICA_PROPERTY_EXAMPLES", "6"))
 # Not hand edits: copier owns the answers file, and binary files are not edited by hand.
@@ -118,6 +118,7 @@ def surviving_problems(edits: list[Edit], project: Path) -> list[str]:
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow
 @given(data=st.data())
 def test_level_up_never_loses_an_owners_edit_silently(
     data: st.DataObject, level_1_project: Path, copier_bin: list[str], tmp_path: Path

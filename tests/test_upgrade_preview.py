@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import git_commit_all, run, tree_digest
-from test_update import make_user_edits, upgrade_script
+from owner_edits import make_user_edits
+from test_update import upgrade_script
 
 LEVEL_1_LINE = "This project is at **level 1 (Basic)**"
 
