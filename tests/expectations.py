@@ -135,6 +135,13 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/release/bump_version.py": 3,
     "tests/unit/test_bump_version.py": 3,
     "tests/unit/test_production_environment.py": 3,
+    # feature flags, rollouts and A/B tests (issue 6): every level; analytics at level 4
+    "tests/unit/test_common_experiments.py": 1,
+    "tests/unit/test_bot_experiment.py": 1,
+    "docs/development/feature-flags.md": 1,
+    "scripts/analytics/__init__.py": 4,
+    "scripts/analytics/experiments.py": 4,
+    "tests/unit/test_experiment_analytics.py": 4,
 }
 
 

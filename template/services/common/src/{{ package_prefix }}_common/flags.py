@@ -1,16 +1,24 @@
-"""Feature flags from `config/feature-flags.yml`, with per-environment overrides.
+"""Feature flags from `config/feature-flags.yml`: on/off, percentage rollouts and experiments.
 
 File format::
 
     features:
       enhanced_price_display: {enabled: true, description: "..."}
+      price_display_experiment:
+        enabled: true
+        rollout_percentage: 100        # share of users in it (default 100)
+        variants: {compact: 50, detailed: 50}
     environments:
       production:
-        override: {enhanced_price_display: false}
+        override:
+          enhanced_price_display: false
+          price_display_experiment: {rollout_percentage: 10}
 
-The override for the running environment wins over `enabled`. A flag the file
-does not name answers the caller's default (logged once per name); a missing
-file leaves every flag at its default (logged once).
+An environment's override (a bool, or any of `enabled`, `rollout_percentage`,
+`variants`) wins over the flag's own fields. A flag the file does not name
+answers the caller's default (logged once per name); a missing file leaves every
+flag at its default (logged once). Assignment to rollouts and variants is
+deterministic per subject: see `experiments`.
 """
 
 from __future__ import annotations
@@ -19,10 +27,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from .experiments import FlagsDocument, FlagSpec, choose_variant, describe_error, in_rollout
 from .settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -32,29 +41,36 @@ class FeatureFlagsError(SettingsError):
     """The flags file exists but cannot be read or has the wrong shape."""
 
 
-def _bool_map(raw: Any, where: str, path: Path) -> dict[str, bool]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise FeatureFlagsError(f"{path}: {where} must be a mapping of flag names")
-    result: dict[str, bool] = {}
-    for name, value in raw.items():
-        if isinstance(value, Mapping):
-            value = value.get("enabled", False)
-        if not isinstance(value, bool):
-            raise FeatureFlagsError(f"{path}: {where}.{name} must be true or false")
-        result[str(name)] = value
-    return result
+def parse_flags(text: str, environment: str, path: Path) -> dict[str, FlagSpec]:
+    """The flags of a flags file's `text` as `environment` sees them; one-line errors."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise FeatureFlagsError(f"{path}: not valid YAML{at}") from None
+    if not isinstance(data, Mapping):
+        raise FeatureFlagsError(f"{path}: expected a mapping with 'features'")
+    try:
+        return FlagsDocument.model_validate(data).resolve(environment)
+    except ValidationError as exc:
+        raise FeatureFlagsError(f"{path}: {describe_error(exc)}") from None
+    except ValueError as exc:
+        raise FeatureFlagsError(f"{path}: {exc}") from None
 
 
 @dataclass
 class FeatureFlags:
-    """Resolved flag values for one environment."""
+    """Resolved flags for one environment.
+
+    `values` is each flag's on/off; `specs` adds rollout percentages and variants.
+    """
 
     values: dict[str, bool] = field(default_factory=dict)
     environment: str = "local"
     source: Path | None = None
     file_missing: bool = False
+    specs: dict[str, FlagSpec] = field(default_factory=dict)
     _reported: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
@@ -70,34 +86,46 @@ class FeatureFlags:
             return cls(environment=environment, source=path, file_missing=True)
         except OSError as exc:
             raise FeatureFlagsError(f"{path}: cannot read feature flags ({exc.strerror})") from None
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" at line {mark.line + 1}" if mark is not None else ""
-            raise FeatureFlagsError(f"{path}: not valid YAML{at}") from None
-        if not isinstance(data, Mapping):
-            raise FeatureFlagsError(f"{path}: expected a mapping with 'features'")
-        values = _bool_map(data.get("features"), "features", path)
-        environments = data.get("environments") or {}
-        if not isinstance(environments, Mapping):
-            raise FeatureFlagsError(f"{path}: environments must be a mapping")
-        env_section = environments.get(environment) or {}
-        if not isinstance(env_section, Mapping):
-            raise FeatureFlagsError(f"{path}: environments.{environment} must be a mapping")
-        values.update(
-            _bool_map(env_section.get("override"), f"environments.{environment}.override", path)
+        specs = parse_flags(text, environment, path)
+        return cls(
+            values={name: spec.enabled for name, spec in specs.items()},
+            environment=environment,
+            source=path,
+            specs=specs,
         )
-        return cls(values=values, environment=environment, source=path)
 
-    def is_enabled(self, name: str, default: bool = False) -> bool:
-        """Whether flag `name` is on; `default` for a flag the file does not name."""
+    def _known(self, name: str, default: bool) -> bool:
         if name in self.values:
-            return self.values[name]
+            return True
         if not self.file_missing and name not in self._reported:
             self._reported.add(name)
             log.info(
                 "unknown feature flag; using its default",
                 extra={"flag": name, "default": default, "flags_file": str(self.source)},
             )
-        return default
+        return False
+
+    def is_enabled(self, name: str, default: bool = False) -> bool:
+        """Whether flag `name` is on (for anyone); `default` for a flag the file does not name."""
+        if not self._known(name, default):
+            return default
+        return self.values[name]
+
+    def is_enabled_for(self, name: str, subject: int | str, default: bool = False) -> bool:
+        """Whether flag `name` is on for `subject`: enabled, and `subject` within its rollout."""
+        if not self._known(name, default):
+            return default
+        if not self.values[name]:
+            return False
+        spec = self.specs.get(name)
+        return spec is None or in_rollout(name, subject, spec.rollout_percentage)
+
+    def variant(self, name: str, subject: int | str) -> str | None:
+        """The variant of experiment `name` that `subject` sees; None when `subject` is not in it.
+
+        None also when the experiment is off, not defined, or has no variants.
+        """
+        spec = self.specs.get(name)
+        if spec is None or not spec.variants or not self.is_enabled_for(name, subject):
+            return None
+        return choose_variant(name, subject, spec.variants)

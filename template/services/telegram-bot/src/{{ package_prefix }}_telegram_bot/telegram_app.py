@@ -59,7 +59,10 @@ class TelegramFrontend:
             return
         if line.bot is not None and line.bot.lower() != (context.bot.username or "").lower():
             return  # "/price@OtherBot" in a group is not for us
-        reply = await core.respond(self.services, chat.id, line.name, line.args)
+        user = update.effective_user
+        reply = await core.respond(
+            self.services, chat.id, line.name, line.args, user.id if user else None
+        )
         await message.reply_text(reply)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,4 +1,4 @@
-"""Persistent state of the bot: each chat's watchlist and price alerts.
+"""Persistent state of the bot: each chat's watchlist and price alerts, and A/B test events.
 
 `Storage(url)` works on SQLite (the default file under DATA_DIR, created and
 migrated on first use) and on PostgreSQL (`postgresql+psycopg://...`, with the
@@ -6,6 +6,7 @@ migrated on first use) and on PostgreSQL (`postgresql+psycopg://...`, with the
 `asyncio.to_thread`.
 """
 
+from .events import ExperimentLog, VariantCounts
 from .store import Alert, Direction, Storage
 
-__all__ = ["Alert", "Direction", "Storage"]
+__all__ = ["Alert", "Direction", "ExperimentLog", "Storage", "VariantCounts"]

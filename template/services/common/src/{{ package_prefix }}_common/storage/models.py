@@ -115,3 +115,24 @@ class PriceAlert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class ExperimentEvent(Base):
+    """A/B test event (table `experiment_events`): a variant shown, or a conversion after it."""
+
+    __tablename__ = "experiment_events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('exposure', 'conversion')", name="kind"),
+        Index("ix_experiment_events_subject", "experiment", "subject", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    experiment: Mapped[str] = mapped_column(String(64))
+    variant: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[int] = mapped_column(BigInteger)
+    symbol: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
