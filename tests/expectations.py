@@ -96,6 +96,8 @@ INTRODUCED_AT: dict[str, int] = {
     # scale-out (issue 10): webhook registration as a deploy step
     "scripts/deploy/telegram_webhook.py": 2,
     "tests/unit/test_telegram_webhook_script.py": 2,
+    # scale-out (issue 10): flood limits and exactly-once alerts, every level
+    "tests/integration/test_alert_delivery.py": 1,
     # documentation site (issue 5, level 3): MkDocs + mkdocstrings, built by docs.yml
     "mkdocs.yml": 3,
     ".lycheeignore": 3,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Iterator
@@ -23,12 +24,13 @@ from . import core, messages
 from .client import MarketDataClient
 from .errors import StartupError
 from .parsing import COMMANDS, split_command
+from .ratelimit import RateLimits, SendRateLimiter
 from .settings import BotSettings
 
 logger = logging.getLogger(__name__)
 
 BotApplication: TypeAlias = Application[
-    ExtBot[None],
+    ExtBot[int],  # int: the retry count SendRateLimiter takes per call
     ContextTypes.DEFAULT_TYPE,
     dict[Any, Any],
     dict[Any, Any],
@@ -71,14 +73,22 @@ class TelegramFrontend:
             await update.effective_message.reply_text(messages.not_a_command())
 
     async def check_alerts(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Job: send the notifications of alerts that have fired."""
-        for notification in await core.check_alerts(self.services, self.worker):
-            try:
-                await context.bot.send_message(notification.chat_id, notification.text)
-            except TelegramError as exc:
-                logger.warning(
-                    "could not deliver an alert to chat %s: %s", notification.chat_id, exc
-                )
+        """Job: send the notifications of the alerts this worker claimed.
+
+        The sends run concurrently; the bot's rate limiter spaces them within
+        Telegram's limits and waits out 429s. A claimed alert that still cannot be
+        delivered is logged and not retried (at-most-once, see `Storage.claim_alert`).
+        """
+        notifications = await core.check_alerts(self.services, self.worker)
+        await asyncio.gather(*(self._deliver(context, n) for n in notifications))
+
+    async def _deliver(
+        self, context: ContextTypes.DEFAULT_TYPE, notification: core.Notification
+    ) -> None:
+        try:
+            await context.bot.send_message(notification.chat_id, notification.text)
+        except TelegramError as exc:
+            logger.warning("could not deliver an alert to chat %s: %s", notification.chat_id, exc)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an update that failed outside the command handlers."""
@@ -123,9 +133,10 @@ def build_application(
     with_updater: bool = True,
     post_init: Hook | None = None,
     post_shutdown: Hook | None = None,
+    rate_limits: RateLimits | None = None,
 ) -> BotApplication:
-    """A python-telegram-bot Application with the frontend's handlers registered."""
-    builder = ApplicationBuilder().token(token)
+    """An Application with the frontend's handlers, sending within Telegram's limits."""
+    builder = ApplicationBuilder().token(token).rate_limiter(SendRateLimiter(rate_limits))
     if base_url:
         builder = builder.base_url(base_url)
     if not with_updater:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -180,7 +181,23 @@ class Storage:
             return connection.execute(statement).rowcount > 0
 
     def claim_alert(self, alert_id: int, worker: str) -> bool:
-        """Mark the alert fired; True only for the one caller whose update hit the row."""
+        """Mark the alert fired; True only for the one caller whose update hit the row.
+
+        The UPDATE is conditional (`fired_at IS NULL`) and the database runs it
+        atomically (PostgreSQL's row lock, SQLite's write lock), so however many
+        replicas check at once, exactly one of them gets rowcount 1 and sends.
+
+        Delivery is at-most-once: the claim is committed before the message is
+        sent, so a worker that dies between the claim and Telegram's answer loses
+        that notification (the row keeps `fired_at` and `claimed_by`, the worker's
+        host:pid, for the post-mortem) and nothing sends it twice. We chose that
+        over at-least-once (a lease that another replica takes over after a
+        timeout) because sendMessage has no idempotency key: re-sending after a
+        crash cannot tell "not sent" from "sent, answer lost", and a second
+        "BTC crossed 70,000" minutes later is wrong information, while the window
+        of loss is a few milliseconds per send. Flood limits (429) do not lose
+        alerts: the bot's rate limiter waits them out and retries.
+        """
         statement = (
             update(PriceAlert)
             .where(PriceAlert.id == alert_id, PriceAlert.fired_at.is_(None))
@@ -188,3 +205,38 @@ class Storage:
         )
         with self.engine.begin() as connection:
             return connection.execute(statement).rowcount == 1
+
+    def claim_alerts(self, alert_ids: Iterable[int], worker: str) -> set[int]:
+        """Claim several alerts in one transaction; the ids this caller won.
+
+        Same semantics as `claim_alert`, one round trip for a whole check. On
+        PostgreSQL the rows are locked in id order with SKIP LOCKED, so replicas
+        claiming overlapping sets neither deadlock nor wait for each other (a row
+        another replica holds is its to send); elsewhere one UPDATE ... RETURNING
+        under the database's write lock decides.
+        """
+        ids = sorted(set(alert_ids))
+        if not ids:
+            return set()
+        engine = self.engine
+        if not engine.dialect.update_returning:  # SQLite before 3.35
+            return {alert_id for alert_id in ids if self.claim_alert(alert_id, worker)}
+        pending = (PriceAlert.id.in_(ids), PriceAlert.fired_at.is_(None))
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                lock = (
+                    select(PriceAlert.id)
+                    .where(*pending)
+                    .order_by(PriceAlert.id)
+                    .with_for_update(skip_locked=True)
+                )
+                ids = list(connection.scalars(lock))
+                if not ids:
+                    return set()
+            statement = (
+                update(PriceAlert)
+                .where(PriceAlert.id.in_(ids), PriceAlert.fired_at.is_(None))
+                .values(fired_at=_now(), claimed_by=worker)
+                .returning(PriceAlert.id)
+            )
+            return {int(alert_id) for alert_id in connection.scalars(statement)}
