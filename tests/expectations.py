@@ -137,6 +137,11 @@ INTRODUCED_AT: dict[str, int] = {
     "scripts/release/bump_version.py": 3,
     "tests/unit/test_bump_version.py": 3,
     "tests/unit/test_production_environment.py": 3,
+    # blue/green production deployments through CodeDeploy (issue 6, level 4)
+    "scripts/deploy/aws_deploy/bluegreen.py": 4,
+    "tests/integration/test_ecs_deploy_bluegreen.py": 4,
+    ".github/workflows/rollback.yml": 4,
+    "docs/deployment/blue-green.md": 4,
     # feature flags, rollouts and A/B tests (issue 6): every level; analytics at level 4
     "tests/unit/test_common_experiments.py": 1,
     "tests/unit/test_bot_experiment.py": 1,

@@ -279,13 +279,17 @@ class EcsEnvironment:
                 )
             else:
                 self.update(step.service, step.target)
+        self.deregister_bad(plan)
+        return plan
+
+    def deregister_bad(self, plan: Iterable[Rollback]) -> None:
+        """Deregister the revisions a rollback moved away from."""
         for step in plan:
             try:
                 self.ecs.deregister_task_definition(taskDefinition=step.bad)
             except ClientError as exc:
                 raise from_client_error(exc, f"deregister {revision_name(step.bad)}") from None
             self.log(f"{step.service.app}: deregistered {revision_name(step.bad)}")
-        return plan
 
     # ------------------------------------------------------------------ wait
     def expected_revisions(self, services: Iterable[Service]) -> dict[str, str]:
