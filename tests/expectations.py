@@ -98,6 +98,7 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/test_telegram_webhook_script.py": 2,
     # scale-out (issue 10): flood limits and exactly-once alerts, every level
     "tests/integration/test_alert_delivery.py": 1,
+    "tests/unit/test_bot_ratelimit.py": 1,
     # documentation site (issue 5, level 3): MkDocs + mkdocstrings, built by docs.yml
     "mkdocs.yml": 3,
     ".lycheeignore": 3,
