@@ -6,7 +6,7 @@ migrated on first use) and on PostgreSQL (`postgresql+psycopg://...`, with the
 `asyncio.to_thread`.
 """
 
-from .events import ExperimentLog, VariantCounts
+from .events import ExperimentLog, VariantCounts, variant_counts
 from .store import Alert, Direction, Storage
 
-__all__ = ["Alert", "Direction", "ExperimentLog", "Storage", "VariantCounts"]
+__all__ = ["Alert", "Direction", "ExperimentLog", "Storage", "VariantCounts", "variant_counts"]

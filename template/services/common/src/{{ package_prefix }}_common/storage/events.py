@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import distinct, func, insert, select
+from sqlalchemy import Engine, distinct, func, insert, select
 
 from ..symbols import normalize_symbol
 from .models import ExperimentEvent
@@ -107,17 +107,22 @@ class ExperimentLog:
 
     def counts(self, experiment: str | None = None) -> list[VariantCounts]:
         """Distinct exposed and converted subjects per experiment and variant, sorted by name."""
-        subjects = func.count(distinct(ExperimentEvent.subject))
-        statement = select(
-            ExperimentEvent.experiment, ExperimentEvent.variant, ExperimentEvent.kind, subjects
-        ).group_by(ExperimentEvent.experiment, ExperimentEvent.variant, ExperimentEvent.kind)
-        if experiment is not None:
-            statement = statement.where(ExperimentEvent.experiment == experiment)
-        totals: dict[tuple[str, str], dict[str, int]] = {}
-        with self.storage.engine.connect() as connection:
-            for name, variant, kind, count in connection.execute(statement):
-                totals.setdefault((name, variant), {})[kind] = int(count)
-        return [
-            VariantCounts(name, variant, found.get(EXPOSURE, 0), found.get(CONVERSION, 0))
-            for (name, variant), found in sorted(totals.items())
-        ]
+        return variant_counts(self.storage.engine, experiment)
+
+
+def variant_counts(engine: Engine, experiment: str | None = None) -> list[VariantCounts]:
+    """The counts of `ExperimentLog.counts`, read through `engine` without migrating it."""
+    subjects = func.count(distinct(ExperimentEvent.subject))
+    statement = select(
+        ExperimentEvent.experiment, ExperimentEvent.variant, ExperimentEvent.kind, subjects
+    ).group_by(ExperimentEvent.experiment, ExperimentEvent.variant, ExperimentEvent.kind)
+    if experiment is not None:
+        statement = statement.where(ExperimentEvent.experiment == experiment)
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    with engine.connect() as connection:
+        for name, variant, kind, count in connection.execute(statement):
+            totals.setdefault((name, variant), {})[kind] = int(count)
+    return [
+        VariantCounts(name, variant, found.get(EXPOSURE, 0), found.get(CONVERSION, 0))
+        for (name, variant), found in sorted(totals.items())
+    ]
