@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, answers, git_commit_all, project_files, run, tree_digest
 from expectations import added_by, expected_at
+from owner_edits import leftover_conflicts
+from test_update import upgrade_script
 
 FIXTURE = Path(__file__).parent / "fixtures" / "existing-bot"
 # Files the fixture has and the template renders with other content.
@@ -25,31 +26,6 @@ def adopt(target: Path, template: Path, *args: str) -> subprocess.CompletedProce
     script = ROOT / "scripts" / "adopt.py"
     command = [sys.executable, str(script), str(target), *args, "--template", str(template)]
     return run(command, target.parent, check=False)
-
-
-def upgrade(project: Path, level: str) -> subprocess.CompletedProcess[str]:
-    """`make upgrade LEVEL=N` without make, with this environment's copier."""
-    env = {**os.environ, "COPIER_CMD": f"{sys.executable} -m copier"}
-    env = {k: v for k, v in env.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
-    command = [sys.executable, "scripts/setup/upgrade.py", level]
-    return run(command, project, check=False, env=env)
-
-
-def leftover_conflicts(project: Path) -> list[str]:
-    """Files holding conflict markers or .rej hunks after an update."""
-    found = []
-    for file in project_files(project):
-        name = str(file.relative_to(project))
-        if name.endswith(".rej"):
-            found.append(name)
-            continue
-        try:
-            lines = file.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError:
-            continue
-        if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in lines):
-            found.append(name)
-    return found
 
 
 def digest(path: Path) -> dict[str, str]:
@@ -151,7 +127,7 @@ def test_update_to_level_3_after_adoption_keeps_the_owners_files(
     assert {name: after.get(name) for name in cica_new} == cica_new
 
 
-def test_merged_adoption_upgrades_cleanly_with_make_upgrade(adopted: Adopted) -> None:
+def test_merged_adoption_upgrades_cleanly_with_make_upgrade_script(adopted: Adopted) -> None:
     project, original = adopted.project, adopted.original
     own_target = "\nbot: ## Run our own bot\n\tpython -m bot\n"
     for name in KEPT:
@@ -166,7 +142,7 @@ def test_merged_adoption_upgrades_cleanly_with_make_upgrade(adopted: Adopted) ->
         (project / f"{name}.cica-new").unlink()
     git_commit_all(project, "Adopt cica level 2, merged")
 
-    result = upgrade(project, "3")
+    result = upgrade_script(project, "3")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert answers(project)["maturity_level"] == 3

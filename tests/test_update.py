@@ -7,6 +7,7 @@ test_generated_project.py."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from conftest import answers, git_commit_all, project_files, run
 from expectations import expected_at
 
 
-def upgrade_script(project: Path, *args: str) -> object:
+def upgrade_script(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COPIER_CMD": f"{sys.executable} -m copier"}
     env = {k: v for k, v in env.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
     return run([sys.executable, "scripts/setup/upgrade.py", *args], project, check=False, env=env)
