@@ -99,6 +99,7 @@ INTRODUCED_AT: dict[str, int] = {
     # scale-out (issue 10): flood limits and exactly-once alerts, every level
     "tests/integration/test_alert_delivery.py": 1,
     "tests/unit/test_bot_ratelimit.py": 1,
+    "tests/conftest.py": 1,
     "benchmarks/bench_alert_fanout.py": 1,
     # documentation site (issue 5, level 3): MkDocs + mkdocstrings, built by docs.yml
     "mkdocs.yml": 3,
