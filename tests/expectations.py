@@ -161,6 +161,7 @@ INTRODUCED_AT: dict[str, int] = {
     # blue/green production deployments through CodeDeploy (issue 6, level 4)
     "scripts/deploy/aws_deploy/bluegreen.py": 4,
     "tests/integration/test_ecs_deploy_bluegreen.py": 4,
+    "tests/unit/test_bluegreen_units.py": 4,
     ".github/workflows/rollback.yml": 4,
     "docs/deployment/blue-green.md": 4,
     # feature flags, rollouts and A/B tests (issue 6): every level; analytics at level 4
