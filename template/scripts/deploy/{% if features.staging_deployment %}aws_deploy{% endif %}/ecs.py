@@ -50,8 +50,11 @@ class Service:
 
     @classmethod
     def from_api(cls, app: str, data: Mapping[str, Any]) -> Service:
-        """A Service from one entry of DescribeServices' `services`."""
-        deployments = data.get("deployments", [])
+        """A Service from one entry of DescribeServices' `services`.
+
+        A service on the CODE_DEPLOY controller has task sets instead of deployments.
+        """
+        deployments = data.get("deployments") or data.get("taskSets") or []
         primary: Mapping[str, Any] = next(
             (d for d in deployments if d.get("status") == "PRIMARY"), {}
         )
