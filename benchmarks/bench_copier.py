@@ -1,18 +1,22 @@
-"""How long generating and upgrading take, each beside a baseline from the same run.
+"""How long generating, upgrading and getting to green tests take, each beside
+a baseline measured in the same run.
 
-    uv run python benchmarks/bench_copier.py [--repeat 3]
+    uv run python benchmarks/bench_copier.py [--repeat 3] [--green-levels 1,4]
 
 Rows:
-- copy at level N      vs copier copying the same rendered files as a template
-                       without questions, extensions or Jinja (goal: <= 1.5x at level 4)
-- update 1 -> 2        vs copier's no-op update of the same project (goal: <= 1.2x)
-- raw Jinja2 render    of the same template files with the same context: the floor
+- copy at level N        vs a raw Jinja2 render of the same template files with the
+                         same context (no copier): what copier's machinery costs
+- update N -> N+1        vs copier's no-op update of the same project at level N
+- copy to green, level N copy + `uv sync --all-packages` (warm uv cache) + the
+                         project's pytest, vs that pytest alone in the synced
+                         project: what a user waits beyond the tests themselves
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shutil
 import statistics
 import subprocess
@@ -74,16 +78,6 @@ def copy(src: Path, dst: Path, **data: Any) -> None:
     run_copy(str(src), dst, data=data, defaults=True, unsafe=True, quiet=True)
 
 
-def logicless_template(work: Path, rendered: Path) -> Path:
-    """The rendered project as a template with no questions and no Jinja."""
-    src = work / "logicless"
-    shutil.rmtree(src, ignore_errors=True)
-    shutil.copytree(rendered, src / "template", ignore=shutil.ignore_patterns(".git"))
-    (src / "template" / ".copier-answers.yml").unlink()
-    (src / "copier.yml").write_text("_subdirectory: template\n_templates_suffix: .jinja\n")
-    return committed(src, "v0.1.0")
-
-
 def load_context_module() -> Any:
     spec = importlib.util.spec_from_file_location("cica_context", ROOT / "extensions/context.py")
     assert spec and spec.loader
@@ -122,10 +116,13 @@ def raw_jinja_render(src: Path, dst: Path, answers: dict[str, Any]) -> None:
     for path in sorted(base.rglob("*")):
         if not path.is_file():
             continue
-        relative = env.from_string(str(path.relative_to(base))).render(context)
-        if not relative or relative.endswith("/") or "//" in relative:
+        template_path = path.relative_to(base)
+        if path.suffix == ".jinja":
+            template_path = template_path.with_suffix("")
+        parts = [env.from_string(part).render(context) for part in template_path.parts]
+        if not all(parts):  # copier skips a path whose name renders empty
             continue
-        target = dst / relative.removesuffix(".jinja")
+        target = dst.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".jinja":
             target.write_text(env.from_string(path.read_text()).render(context))
@@ -133,10 +130,32 @@ def raw_jinja_render(src: Path, dst: Path, answers: dict[str, Any]) -> None:
             target.write_bytes(path.read_bytes())
 
 
+def project_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))}
+    env["UV_NO_PROGRESS"] = "1"
+    return env
+
+
+def sh(cwd: Path, *args: str) -> None:
+    subprocess.run(args, cwd=cwd, env=project_env(), check=True, capture_output=True)
+
+
+def project_answers(project: Path) -> dict[str, Any]:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return {k: v for k, v in answers.items() if not k.startswith("_")}
+
+
+PYTEST = ("uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per row (median)")
+    parser.add_argument(
+        "--green-levels", default="1,4", help="levels for the copy-to-green rows (comma-separated)"
+    )
     args = parser.parse_args()
+    green_levels = [int(level) for level in args.green_levels.split(",") if level]
     warnings.simplefilter("ignore")
     rows: list[tuple[str, float, str, float]] = []
     with tempfile.TemporaryDirectory(prefix="cica-bench-") as tmp:
@@ -145,31 +164,41 @@ def main() -> int:
         for level in (1, 2, 3, 4):
             dst = work / f"copy-{level}"
             took = timed(lambda d=dst, n=level: copy(src, d, maturity_level=n), args.repeat)
-            logicless = logicless_template(work, dst)
-            base = timed(lambda t=logicless: copy(t, work / "plain"), args.repeat)
-            rows.append((f"copy at level {level}", took, "copy of a logic-less template", base))
-
-        answers = yaml.safe_load((work / "copy-4" / ".copier-answers.yml").read_text())
-        answers = {k: v for k, v in answers.items() if not k.startswith("_")}
-        floor = timed(lambda: raw_jinja_render(src, work / "raw", answers), args.repeat)
-        rows.append(("raw Jinja2 render, level 4", floor, "(the floor)", floor))
+            answers = project_answers(dst)
+            raw = timed(lambda a=answers: raw_jinja_render(src, work / "raw", a), args.repeat)
+            rows.append((f"copy at level {level}", took, "raw Jinja2 render", raw))
 
         project = work / "project"
-
-        def fresh_level_1() -> None:
-            copy(src, project, maturity_level=1)
-            committed(project)
 
         def update(**data: Any) -> None:
             run_update(project, data=data, defaults=True, overwrite=True, unsafe=True, quiet=True)
 
-        step = timed(lambda: update(maturity_level=2), args.repeat, setup=fresh_level_1)
-        noop = timed(lambda: update(), args.repeat, setup=fresh_level_1)
-        rows.append(("update 1 -> 2", step, "no-op update", noop))
+        for level in (1, 2, 3):
 
-    print(f"{'measure':<28} {'seconds':>8}   {'baseline':<30} {'seconds':>8} {'ratio':>6}")
+            def at_level(n: int = level) -> None:
+                copy(src, project, maturity_level=n)
+                committed(project)
+
+            step = timed(lambda n=level: update(maturity_level=n + 1), args.repeat, setup=at_level)
+            noop = timed(lambda: update(), args.repeat, setup=at_level)
+            rows.append((f"update {level} -> {level + 1}", step, "no-op update", noop))
+
+        for level in green_levels:
+            green = work / f"green-{level}"
+
+            def copy_to_green(d: Path = green, n: int = level) -> None:
+                copy(src, d, maturity_level=n)
+                sh(d, "uv", "sync", "--all-packages", "--quiet")
+                sh(d, *PYTEST)
+
+            copy_to_green()  # warms the uv cache for this level's dependencies
+            took = timed(copy_to_green, 1)
+            tests_only = timed(lambda d=green: sh(d, *PYTEST), 1)
+            rows.append((f"copy to green, level {level}", took, "its pytest alone", tests_only))
+
+    print(f"{'measure':<26} {'seconds':>8}   {'baseline':<20} {'seconds':>8} {'ratio':>6}")
     for name, took, base_name, base in rows:
-        print(f"{name:<28} {took:>8.3f}   {base_name:<30} {base:>8.3f} {took / base:>5.2f}x")
+        print(f"{name:<26} {took:>8.3f}   {base_name:<20} {base:>8.3f} {took / base:>5.2f}x")
     return 0
 
 
