@@ -138,13 +138,16 @@ def _parse_time(text: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+DEPLOYMENT_STARTS = ("deploy", "bluegreen-start")
+
+
 def logged_deployments(root: Path) -> tuple[list[Deployment], int]:
     """Deployments in .data/deployments.jsonl, and how many lines were unreadable.
 
     One JSON object per line, as scripts/deploy writes them: `time` (or `timestamp`,
     ISO 8601), and optionally `environment`, `commit`, `action` and `outcome`. Only
-    deployments count: lines whose action is not `deploy` (wait, rollback) and
-    deployments that failed to start are left out.
+    the start of a deployment counts (`deploy`, or `bluegreen-start` at level 4):
+    waits, promotions, rollbacks and deployments that failed to start are left out.
     """
     path = root / DEPLOYMENT_LOG
     if not path.is_file():
@@ -165,7 +168,9 @@ def logged_deployments(root: Path) -> tuple[list[Deployment], int]:
         if when is None:
             skipped += 1
             continue
-        if entry.get("action", "deploy") != "deploy" or entry.get("outcome") == "failed":
+        if entry.get("outcome") == "failed":
+            continue
+        if entry.get("action", "deploy") not in DEPLOYMENT_STARTS:
             continue
         commit, environment = entry.get("commit"), entry.get("environment")
         deployments.append(

@@ -89,6 +89,10 @@ def test_deployment_log_lines_and_unreadable_ones(tmp_path: Path) -> None:
         ' "outcome": "succeeded", "commit": "abc"}\n'
         '{"time": "2025-07-08T14:00:00Z", "action": "deploy", "outcome": "failed"}\n'
         '{"time": "2025-07-08T15:00:00Z", "action": "rollback", "outcome": "succeeded"}\n'
+        '{"time": "2025-07-08T16:00:00Z", "environment": "production",'
+        ' "action": "bluegreen-start", "outcome": "started", "commit": "def"}\n'
+        '{"time": "2025-07-08T16:20:00Z", "environment": "production",'
+        ' "action": "bluegreen-promote", "outcome": "succeeded", "commit": "def"}\n'
         "\n"
         "not json\n"
         '{"environment": "staging"}\n'
@@ -98,6 +102,7 @@ def test_deployment_log_lines_and_unreadable_ones(tmp_path: Path) -> None:
     assert skipped == 2
     assert [(item.when.day, item.environment, item.commit) for item in deployments] == [
         (8, "production", "abc"),
+        (8, "production", "def"),
         (9, None, None),
     ]
 
