@@ -71,11 +71,8 @@ def add_motto_command(project: Path) -> None:
         '"health of the bot and of market data"),\n' + MOTTO_USAGE,
     )
     core = bot_source(project, "core.py")
-    replace_once(
-        core,
-        "from typing import Protocol\n\n",
-        "from typing import Protocol\n\nimport humanize\n\n",
-    )
+    first_party = f"\nfrom {answers(project)['package_prefix']}_common."
+    replace_once(core, first_party, "\nimport humanize\n" + first_party)
     replace_once(
         core,
         "HANDLERS: dict[str, Handler] = {\n",
