@@ -122,6 +122,7 @@ def test_ladder_walk_keeps_edits_passes_every_check_at_each_level_and_equals_a_f
     git_commit_all(project, "Our own changes")
     failures = failed_checks(project)
     assert not failures, "level 1:\n" + "\n".join(failures)
+    git_commit_all(project, "Lock at level 1")
 
     for level in LEVELS[1:]:
         copier.update(project, maturity_level=level)
