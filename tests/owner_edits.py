@@ -100,7 +100,7 @@ def make_user_edits(project: Path) -> None:
     lines = readme.read_text().splitlines(keepends=True)
     readme.write_text("".join([*lines[:3], README_NOTE, *lines[3:]]))
     replace_once(
-        project / "config/feature-flags.yml", "environments:\n", CUSTOM_FLAG + "environments:\n"
+        project / "config/feature-flags.yml", "\nfeatures:\n", "\nfeatures:\n" + CUSTOM_FLAG
     )
     replace_once(
         project / ".github/workflows/quality.yml",
@@ -131,7 +131,7 @@ def assert_user_edits_kept(project: Path, level: int) -> None:
     if level >= 3:
         assert "timeout-minutes: 25" in (project / ".github/workflows/testing.yml").read_text()
     assert README_NOTE in (project / "README.md").read_text()
-    assert CUSTOM_FLAG + "environments:\n" in (project / "config/feature-flags.yml").read_text()
+    assert "\nfeatures:\n" + CUSTOM_FLAG in (project / "config/feature-flags.yml").read_text()
 
 
 def leftover_conflicts(project: Path) -> list[str]:
