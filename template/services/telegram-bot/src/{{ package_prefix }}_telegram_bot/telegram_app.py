@@ -150,6 +150,11 @@ def build_application(
     return application
 
 
+def rate_limits(settings: BotSettings) -> RateLimits:
+    """Telegram's limits, with the per-chat pace from TELEGRAM_CHAT_MESSAGES_PER_SECOND."""
+    return RateLimits(per_chat_period=1 / settings.telegram_chat_messages_per_second)
+
+
 def run_polling(
     settings: BotSettings, frontend: TelegramFrontend, client: MarketDataClient
 ) -> None:
@@ -173,6 +178,7 @@ def run_polling(
         base_url=settings.telegram_api_base_url,
         post_init=post_init,
         post_shutdown=post_shutdown,
+        rate_limits=rate_limits(settings),
     )
     with startup_errors(settings):
         application.run_polling(allowed_updates=["message"])

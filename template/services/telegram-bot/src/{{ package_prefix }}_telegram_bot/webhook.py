@@ -30,6 +30,7 @@ from .telegram_app import (
     TelegramFrontend,
     build_application,
     publish_commands,
+    rate_limits,
     startup_errors,
 )
 
@@ -125,6 +126,7 @@ async def serve_webhook(
         alert_check_seconds=settings.alert_check_seconds,
         base_url=settings.telegram_api_base_url,
         with_updater=False,
+        rate_limits=rate_limits(settings),
     )
     app = create_webhook_app(application, settings.webhook_secret or "", lambda: health)
     server = uvicorn.Server(
