@@ -117,6 +117,15 @@ def _as_mapping(value: Any) -> Any:
     return {"enabled": value} if isinstance(value, bool) else value
 
 
+def _short_forms(value: Any) -> Any:
+    """A section of flags (or nothing), with each `name: true|false` spelled out."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return {key: _as_mapping(item) for key, item in value.items()}
+    return value
+
+
 class EnvironmentSection(BaseModel):
     """`environments.<name>`: the overrides of one environment."""
 
@@ -127,11 +136,7 @@ class EnvironmentSection(BaseModel):
     @field_validator("override", mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
-        if value is None:
-            return {}
-        if isinstance(value, Mapping):
-            return {key: _as_mapping(item) for key, item in value.items()}
-        return value
+        return _short_forms(value)
 
 
 class FlagsDocument(BaseModel):
@@ -145,11 +150,7 @@ class FlagsDocument(BaseModel):
     @field_validator("features", mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
-        if value is None:
-            return {}
-        if isinstance(value, Mapping):
-            return {key: _as_mapping(item) for key, item in value.items()}
-        return value
+        return _short_forms(value)
 
     @field_validator("environments", mode="before")
     @classmethod
