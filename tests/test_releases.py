@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, answers, git_commit_all, run
 from owner_edits import leftover_conflicts
+from test_update import upgrade_script
 
 OLD_DOC = "docs/development/evolution.md"
 NEW_DOC = "docs/guide/evolution.md"
@@ -110,3 +111,23 @@ def test_renamed_file_edited_where_the_release_changed_it_shows_both_sides(
     moved = (project / NEW_DOC).read_text()
     assert leftover_conflicts(project) == [NEW_DOC]
     assert ours in moved and TITLE_AFTER in moved
+
+
+def test_project_from_an_unreleased_commit_upgrades_from_the_template_head(
+    tagged_template: Path, copier_bin: list[str], tmp_path: Path
+) -> None:
+    """After v0.2.0 the template moved on; a project generated from that newer,
+    untagged commit must not be "downgraded" to v0.2.0 by `make upgrade`."""
+    (tagged_template / "template" / "NOTES.md").write_text("Unreleased work.\n")
+    git_commit_all(tagged_template, "Unreleased work after 0.2.0")
+    project = tmp_path / "my-bot"
+    copy = [*copier_bin, "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
+    run([*copy, str(tagged_template), str(project)], tmp_path)
+    git_commit_all(project, "Generate from the template's HEAD")
+
+    result = upgrade_script(project, "2")
+
+    assert result.returncode == 0, result.stderr
+    assert answers(project)["maturity_level"] == 2
+    assert (project / "NOTES.md").is_file()
+    assert answers(project)["_commit"] != "v0.2.0"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -169,6 +170,20 @@ def run(command: list[str], project: Path) -> None:
         raise StepFailedError(f"{command[0]} exited with {result.returncode}")
 
 
+# What copier records as _commit for a release tag (v0.1.0, 1.2): anything else
+# (0.1.0.post2.dev0+66b2f0e, a bare hash) is an unreleased commit of the template.
+RELEASE = re.compile(r"v?\d+(\.\d+)*")
+
+
+def template_ref(project: Path) -> list[str]:
+    """Which template version the update moves to: copier's default, the newest
+    release, for a project generated from a release; the template's HEAD for one
+    generated from an unreleased commit (the newest release would be older, and
+    copier refuses to go back)."""
+    commit = read_answers(project).get("_commit", "")
+    return [] if not commit or RELEASE.fullmatch(commit) else ["--vcs-ref", "HEAD"]
+
+
 def upgrade(project: Path, target: int) -> list[str]:
     """copier update to `target`, then uv lock; returns the files left with conflicts."""
     current = current_level(project)
@@ -180,6 +195,7 @@ def upgrade(project: Path, target: int) -> list[str]:
             "update",
             "--trust",
             "--defaults",
+            *template_ref(project),
             "--data",
             f"maturity_level={target}",
         ],
