@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Print the implementation checklist of a maturity level as Markdown, each item
-# checked against this repository (- [x] done, - [ ] missing).
+# Print the implementation checklist of a maturity level as Markdown: each
+# repository item checked against the files (- [x] done, - [ ] missing), then
+# what happens outside the repository (AWS stacks, secrets, GitHub settings),
+# never ticked: "- [ ] to confirm:" with the command that confirms it.
 #
 #   scripts/generate-checklist.sh              the current level (config/evolution.yml)
 #   scripts/generate-checklist.sh --level 3    another level
-#   scripts/generate-checklist.sh --strict     exit 1 when an item is missing
+#   scripts/generate-checklist.sh --strict     exit 1 when a repository item is missing
 #
-# Exit codes: 0 printed; 1 with --strict when an item is missing; 2 bad usage.
+# Exit codes: 0 printed; 1 with --strict when a repository item is missing; 2 bad usage.
 # The checks live in scripts/evolution/checklist.py.
 set -euo pipefail
 

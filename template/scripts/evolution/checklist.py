@@ -1,11 +1,13 @@
 """The implementation checklist of a maturity level, checked against the repository.
 
 Items are seed 001's checklists (levels 1 and 2) and what the level's description
-promises (levels 3 and 4). Each item looks at the files: a file present, a workflow
-job present, a coverage gate configured, a secret documented. Nothing is assumed.
+promises (levels 3 and 4). Repository items look at the files: a file present, a
+workflow job present, a coverage gate configured, a secret documented. What happens
+outside the repository (AWS stacks, secrets, GitHub settings) cannot be seen in the
+files: those items are never ticked, they say how to confirm them.
 
-Exit codes of the command: 0 the report was printed; 1 with --strict when an item
-is missing; 2 bad usage or configuration.
+Exit codes of the command: 0 the report was printed; 1 with --strict when a
+repository item is missing; 2 bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .config import EVOLUTION_FILE, LEVELS, ConfigError, load_evolution
+from .config import EVOLUTION_FILE, LEVELS, ConfigError, load_answers, load_evolution
 from .metrics import count_tests, service_dirs
 
 EXIT_OK = 0
@@ -65,6 +67,33 @@ class Repo:
     def rel(self, path: Path) -> str:
         """`path` relative to the project, with forward slashes."""
         return path.relative_to(self.root).as_posix()
+
+    @cached_property
+    def answers(self) -> dict[str, Any]:
+        """.copier-answers.yml ({} without it)."""
+        try:
+            return load_answers(self.root)
+        except ConfigError:
+            return {}
+
+    @property
+    def slug(self) -> str:
+        """The project slug: the prefix of its stacks and secrets."""
+        return str(self.answers.get("project_slug") or self.root.resolve().name)
+
+    def aws(self, command: str, arguments: str) -> str:
+        """An AWS CLI command in the project's region."""
+        region = self.answers.get("aws_region")
+        return f"aws {command}" + (f" --region {region}" if region else "") + f" {arguments}"
+
+    def names_in(self, workflow: str) -> tuple[list[str], list[str]]:
+        """The variables and the secrets a workflow reads (GITHUB_TOKEN left out)."""
+        path = self.root / ".github" / "workflows" / f"{workflow}.yml"
+        found = set(_EXPRESSION_NAME.findall(self.text(path)))
+        return (
+            sorted(key for kind, key in found if kind == "vars"),
+            sorted(key for kind, key in found if kind == "secrets" and key != "GITHUB_TOKEN"),
+        )
 
     @cached_property
     def workflows(self) -> dict[str, dict[Any, Any]]:
@@ -475,17 +504,17 @@ ITEMS: dict[int, list[tuple[str, Callable[[Repo], Check]]]] = {
         ("Document API endpoints", api_documented),
     ],
     2: [
-        ("Set up staging environment in AWS", staging_infrastructure),
+        ("Describe the staging environment in CloudFormation", staging_infrastructure),
         ("Create staging deployment workflow", staging_workflow),
         ("Implement integration tests", integration_tests),
         ("Set up automated deployment triggers", deployment_triggers),
-        ("Configure environment-specific secrets", environment_secrets),
+        ("Document the environment-specific settings and secrets", environment_secrets),
         (f"Gate the testing pipeline on {COVERAGE_TARGET}% coverage", coverage_gate),
         ("Run security and dependency checks in the quality gate", quality_gates),
         ("Keep dependencies updated (Dependabot)", dependabot),
     ],
     3: [
-        ("Create production deployment workflow with manual approval", production_workflow),
+        ("Create production deployment workflow", production_workflow),
         ("Roll back automatically when production health fails", rollback),
         ("Set up CloudWatch alarms and dashboard", cloudwatch),
         ("Set up Prometheus scraping and a Grafana dashboard", prometheus_grafana),
@@ -506,19 +535,143 @@ ITEMS: dict[int, list[tuple[str, Callable[[Repo], Check]]]] = {
 }
 
 
+# ------------------------------------------------------------------ outside the repository
+# What lives in AWS or in GitHub's settings: how to confirm it, never ticked from files.
+
+
+def _guide(repo: Repo) -> str:
+    for name in ("docs/deployment/first-deploy.md", "docs/deployment/aws.md"):
+        if (repo.root / name).is_file():
+            return name
+    return "docs/deployment/"
+
+
+def _stack(repo: Repo, environment: str) -> str:
+    command = repo.aws(
+        "cloudformation describe-stacks",
+        f'--stack-name {repo.slug}-{environment} --query "Stacks[0].StackStatus"',
+    )
+    return f"`{command}` says CREATE_COMPLETE or UPDATE_COMPLETE"
+
+
+def _settings(repo: Repo, environment: str) -> str:
+    variables, secrets = repo.names_in(environment)
+    token = f"{repo.slug}/{environment}/telegram-bot-token"
+    how = [
+        f"`gh {kind} list --env {environment}` lists {', '.join(names)}"
+        for kind, names in (("variable", variables), ("secret", secrets))
+        if names
+    ]
+    describe = repo.aws(
+        "secretsmanager describe-secret", f"--secret-id {token} --query VersionIdsToStages"
+    )
+    return "; ".join([*how, f"`{describe}` shows an AWSCURRENT version (the bot token is set)"])
+
+
+def staging_in_aws(repo: Repo) -> str:
+    """The staging stack exists and answers."""
+    smoke = "uv run python scripts/deploy/smoke_test.py --base-url <STAGING_URL>"
+    return f"{_stack(repo, 'staging')}, and `{smoke}` passes"
+
+
+def branch_protection(repo: Repo) -> str:
+    """main is protected on GitHub."""
+    command = "gh api repos/{owner}/{repo}/branches/main/protection"
+    return (
+        f"`{command} --jq .required_status_checks.contexts` lists the CI checks "
+        "(scripts/setup/apply-branch-protection.sh sets them)"
+    )
+
+
+def staging_settings(repo: Repo) -> str:
+    """staging's GitHub variables and AWS secrets are set."""
+    return _settings(repo, "staging")
+
+
+def production_approval(repo: Repo) -> str:
+    """The production GitHub environment requires a reviewer."""
+    command = "gh api repos/{owner}/{repo}/environments/production"
+    return (
+        f"`{command} --jq '.protection_rules[].type'` lists required_reviewers "
+        "(scripts/setup/apply-branch-protection.sh sets it)"
+    )
+
+
+def production_in_aws(repo: Repo) -> str:
+    """The production stack exists."""
+    return _stack(repo, "production")
+
+
+def production_settings(repo: Repo) -> str:
+    """production's GitHub variables and AWS secrets are set."""
+    return _settings(repo, "production")
+
+
+def blue_green_in_aws(repo: Repo) -> str:
+    """CodeDeploy has run a blue/green deployment."""
+    command = repo.aws(
+        "deploy list-deployments",
+        f"--application-name {repo.slug}-production --include-only-statuses Succeeded",
+    )
+    return f"`{command}` lists a deployment"
+
+
+OUTSIDE: dict[int, list[tuple[str, Callable[[Repo], str]]]] = {
+    1: [],
+    2: [
+        ("Set up staging environment in AWS", staging_in_aws),
+        ("Protect main and develop on GitHub", branch_protection),
+        ("Configure environment-specific secrets", staging_settings),
+    ],
+    3: [
+        ("Require manual approval of production deployments", production_approval),
+        ("Set up production environment in AWS", production_in_aws),
+        ("Configure the production secrets", production_settings),
+    ],
+    4: [("Deploy to production blue-green through CodeDeploy", blue_green_in_aws)],
+}
+
+
 def check_level(root: Path, level: int) -> list[tuple[str, Check]]:
-    """Every item of `level`'s checklist, checked against the project at `root`."""
+    """Every repository item of `level`'s checklist, checked against the project at `root`."""
     repo = Repo(root)
     return [(text, check(repo)) for text, check in ITEMS[level]]
 
 
-def render(project: str, level: int, results: list[tuple[str, Check]]) -> str:
-    """The checklist as Markdown: a task-list line per item and the number done."""
+def to_confirm(root: Path, level: int) -> list[tuple[str, str]]:
+    """Every item of `level` outside the repository, with how to confirm it."""
+    repo = Repo(root)
+    return [(text, how(repo)) for text, how in OUTSIDE[level]]
+
+
+def render(
+    project: str,
+    level: int,
+    results: list[tuple[str, Check]],
+    outside: list[tuple[str, str]] | None = None,
+    guide: str = "docs/deployment/",
+) -> str:
+    """The checklist as Markdown: the repository's items ticked or not, then the
+    items outside it, never ticked, each with how to confirm it."""
     done = sum(1 for _, result in results if result.done)
     lines = [f"## Level {level} ({LEVELS[level]}) checklist of {project}", ""]
+    if outside:
+        lines += ["In the repository (checked against the files):", ""]
     for text, result in results:
         lines.append(f"- [{'x' if result.done else ' '}] {text} ({result.evidence})")
-    lines += ["", f"{done} of {len(results)} done."]
+    summary = f"{done} of {len(results)} done."
+    if outside:
+        lines += [
+            "",
+            f"Outside the repository (the files cannot show these; {guide} sets them up):",
+            "",
+        ]
+        lines += [f"- [ ] to confirm: {text}: {how}" for text, how in outside]
+        summary = (
+            f"{done} of {len(results)} done in the repository; "
+            f"{len(outside)} to confirm outside it."
+        )
+    lines += ["", summary]
     return "\n".join(lines) + "\n"
 
 
@@ -527,10 +680,14 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="generate-checklist.sh",
         description=(
-            "Print the implementation checklist of a maturity level as Markdown, each item "
-            "checked against this repository: - [x] done, - [ ] missing."
+            "Print the implementation checklist of a maturity level as Markdown: each "
+            "repository item checked against the files (- [x] done, - [ ] missing), then "
+            "what happens outside the repository (AWS, GitHub settings), never ticked, "
+            "with how to confirm it."
         ),
-        epilog="exit codes: 0 printed; 1 with --strict when an item is missing; 2 bad usage.",
+        epilog=(
+            "exit codes: 0 printed; 1 with --strict when a repository item is missing; 2 bad usage."
+        ),
     )
     parser.add_argument(
         "--level",
@@ -539,7 +696,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         help=f"the level to check (default: current_level in {EVOLUTION_FILE})",
     )
     parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when an item is missing (for CI)"
+        "--strict",
+        action="store_true",
+        help="exit 1 when a repository item is missing (for CI)",
     )
     parser.add_argument(
         "--project-dir", type=Path, default=root or Path.cwd(), help="the project to check"
@@ -552,7 +711,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         return EXIT_CONFIG_ERROR
     level = args.level or config.current_level
     results = check_level(args.project_dir, level)
-    print(render(config.project, level, results), end="")
+    outside = to_confirm(args.project_dir, level)
+    print(render(config.project, level, results, outside, _guide(Repo(args.project_dir))), end="")
     if args.strict and not all(result.done for _, result in results):
         return EXIT_MISSING
     return EXIT_OK
