@@ -7,13 +7,17 @@ fine, so a validator reads ``{{ answer | some_error }}``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import yaml
+from copier_template_extensions import ContextHook
 from jinja2.ext import Extension
 
 SYMBOL = re.compile(r"^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$")
+SLUG_MAX_LENGTH = 30
+FALLBACK_SLUG = "crypto-assistant"
 LEVEL_NAMES = {1: "Basic", 2: "Automated", 3: "Professional", 4: "Enterprise"}
 
 
@@ -37,14 +41,46 @@ def admit_answer(choices: Any, data: Any, key: str) -> list[list[Any]]:
     return pairs
 
 
+def slugify(name: Any) -> str:
+    """A valid project_slug from a project name: ASCII letters (``ä`` -> ``a``),
+    digits and single dashes, starting with a letter, at most 30 characters."""
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if slug[:1].isdigit():
+        slug = f"bot-{slug}"
+    while len(slug) > SLUG_MAX_LENGTH:
+        slug = slug.rsplit("-", 1)[0] if "-" in slug else slug[:SLUG_MAX_LENGTH]
+    return slug or FALLBACK_SLUG
+
+
+def symbol_items(value: Any) -> list[str]:
+    """The symbols of a default_symbols answer as a person may type them
+    (``btc-usdt, eth/usdt``): trimmed, upper case, ``/`` read as ``-``."""
+    return [item.strip().upper().replace("/", "-") for item in str(value).split(",")]
+
+
+def normalize_symbols(value: Any) -> str:
+    """The default_symbols answer as the project stores it: ``BTC-USDT,ETH-USDT``."""
+    return ",".join(symbol_items(value))
+
+
+def normalize_region(value: Any) -> str:
+    """An aws_region answer as typed (``EU-West-1 ``) in AWS's spelling."""
+    return str(value).strip().lower()
+
+
+# Answers a person types freely, and how the project stores them.
+NORMALIZERS = {"default_symbols": normalize_symbols, "aws_region": normalize_region}
+
+
 def symbols_error(value: Any) -> str:
     """Message for a default_symbols answer that is not a BASE-QUOTE list."""
-    symbols = [item.strip() for item in str(value).split(",")]
+    symbols = symbol_items(value)
     bad = [item for item in symbols if not SYMBOL.match(item)]
     if bad:
         return (
             f"{', '.join(repr(item) for item in bad)} is not a BASE-QUOTE symbol: "
-            "use a comma-separated list of upper-case pairs such as BTC-USDT,ETH-USDT"
+            "use a comma-separated list of BASE-QUOTE pairs such as BTC-USDT,ETH-USDT"
         )
     repeated = sorted({item for item in symbols if symbols.count(item) > 1})
     if repeated:
@@ -87,5 +123,20 @@ class AnswerFilters(Extension):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         environment.filters["admit_answer"] = admit_answer
+        environment.filters["slugify"] = slugify
+        environment.filters["normalize_region"] = normalize_region
         environment.filters["symbols_error"] = symbols_error
         environment.filters["level_error"] = level_error
+
+
+class NormalizedAnswers(ContextHook):
+    """Every file, the answers file included, sees free-typed answers normalised,
+    so ``btc-usdt, eth-usdt`` is rendered and recorded as ``BTC-USDT,ETH-USDT``."""
+
+    def hook(self, context: dict[str, Any]) -> None:
+        recorded = context.get("_copier_answers")
+        for key, normalize in NORMALIZERS.items():
+            if isinstance(context.get(key), str):
+                context[key] = normalize(context[key])
+            if isinstance(recorded, dict) and isinstance(recorded.get(key), str):
+                recorded[key] = normalize(recorded[key])

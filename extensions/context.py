@@ -7,15 +7,32 @@ from the same tables, so the files a level adds and the flags it reports agree.
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from copier_template_extensions import ContextHook
+
+# The template repository's pyproject.toml pins the copier and plugins its
+# tests run; generated projects upgrade with the same ones.
+TEMPLATE_PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+UPGRADE_TOOLS = ("copier", "copier-template-extensions", "jinja2-time")
 
 LEVELS = {
     1: "Basic",
     2: "Automated",
     3: "Professional",
     4: "Enterprise",
+}
+
+# The maturity question's choices: what each level adds, short enough for an
+# 80-column terminal.
+LEVEL_CHOICES = {
+    "1 - Basic: tests, Docker, one quality workflow, manual deploys": 1,
+    "2 - Automated: CI, quality gates, staging on AWS": 2,
+    "3 - Professional: production with approval, monitoring, security": 3,
+    "4 - Enterprise: blue-green deploys, A/B tests, analytics": 4,
 }
 
 # Capability -> first level that has it. The first four are the seed's
@@ -110,6 +127,14 @@ CODEDEPLOY_CONFIGS = (
 )
 
 
+@cache
+def upgrade_requirements() -> tuple[str, ...]:
+    """The template's pins of copier and its plugins (``copier==9.19.1``, ...)."""
+    pyproject = tomllib.loads(TEMPLATE_PYPROJECT.read_text(encoding="utf-8"))
+    pins = pyproject["dependency-groups"]["dev"]
+    return tuple(pin for pin in pins if pin.partition("==")[0] in UPGRADE_TOOLS)
+
+
 def clamp_level(value: Any) -> int:
     """The answered level as an int within the ladder (validators reject the rest)."""
     try:
@@ -135,6 +160,7 @@ class MaturityContext(ContextHook):
         context["level"] = level
         context["level_name"] = LEVELS[level]
         context["levels"] = LEVELS
+        context["level_choices"] = LEVEL_CHOICES
         context["next_level"] = min(level + 1, max(LEVELS))
         context["features"] = features_for(level)
         context["evolution_features"] = EVOLUTION_FEATURES
@@ -142,3 +168,4 @@ class MaturityContext(ContextHook):
         context["roadmap"] = ROADMAP
         context["aws_regions"] = AWS_REGIONS
         context["codedeploy_configs"] = CODEDEPLOY_CONFIGS
+        context["upgrade_requirements"] = list(upgrade_requirements())

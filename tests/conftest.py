@@ -24,7 +24,7 @@ IGNORED_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", 
 @pytest.fixture(scope="session")
 def copier_template_paths() -> list[str]:
     """What pytest-copier copies into its committed, tagged template clone."""
-    return ["copier.yml", "extensions", "migrations", "template"]
+    return ["copier.yml", "pyproject.toml", "extensions", "migrations", "template"]
 
 
 def tool(name: str) -> str:

@@ -3,6 +3,8 @@ nothing is written."""
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ BAD_ANSWERS = [
     ("license", "GPL-3.0", "must be MIT, Apache-2.0 or Proprietary"),
     ("python_version", "3.9", "must be 3.11, 3.12 or 3.13"),
     ("market_data_provider", "coinmarketcap", "must be sample or exchange"),
-    ("default_symbols", "BTC-USDT,btc", "'btc' is not a BASE-QUOTE symbol"),
+    ("default_symbols", "BTC-USDT,btc", "'BTC' is not a BASE-QUOTE symbol"),
     ("default_symbols", "BTCUSDT", "'BTCUSDT' is not a BASE-QUOTE symbol"),
     ("maturity_level", "0", "0 is not a maturity level: choose one of 1 (Basic)"),
     ("maturity_level", "5", "5 is not a maturity level: choose one of 1 (Basic)"),
@@ -47,7 +49,7 @@ BAD_ANSWERS = [
 LEVEL_2, LEVEL_3, LEVEL_4 = ({"maturity_level": str(n)} for n in (2, 3, 4))
 CONDITIONAL_BAD_ANSWERS = [
     (LEVEL_2, "aws_region", "mars-east-1", "must be an AWS region code such as us-east-1"),
-    (LEVEL_2, "aws_region", "US-EAST-1", "must be an AWS region code such as us-east-1"),
+    (LEVEL_2, "aws_region", "us_east_1", "must be an AWS region code such as us-east-1"),
     (LEVEL_3, "notification_channel", "pager", "must be none, slack or telegram"),
     (LEVEL_3, "notification_channel", "email", "must be none, slack or telegram"),
     (LEVEL_4, "deployment_config", "AllAtOnce", "must be one of CodeDeployDefault.ECSAllAtOnce"),
@@ -134,3 +136,54 @@ def test_same_level_update_is_accepted(render: Callable[..., Path], copier_bin: 
     result = copier_cli(copier_bin, "update", "--trust", "--defaults", cwd=project)
     assert result.returncode == 0, result.stderr
     assert answers(project)["maturity_level"] == 3
+
+
+def load_answer_filters() -> Any:
+    """extensions/answers.py, loaded the way copier's extension loader loads it."""
+    path = Path(__file__).resolve().parents[1] / "extensions" / "answers.py"
+    spec = importlib.util.spec_from_file_location("cica_answers", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Moon Wätch", "moon-watch"),
+        ("Crypto Assistant", "crypto-assistant"),
+        ("  Ça   Marche!! ", "ca-marche"),
+        ("3Commas Helper", "bot-3commas-helper"),
+        ("The Crypto Assistant For The Whole Family", "the-crypto-assistant-for-the"),
+        ("Überwachungsdienstprogrammsammlungsbot", "uberwachungsdienstprogrammsamm"),
+        ("月の見張り", "crypto-assistant"),
+    ],
+)
+def test_any_project_name_derives_a_slug_that_its_validator_accepts(name: str, slug: str) -> None:
+    derived = load_answer_filters().slugify(name)
+    assert derived == slug
+    assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", derived)
+    assert len(derived) <= 30
+
+
+def test_free_typed_answers_are_written_normalised(render: Callable[..., Path]) -> None:
+    project = render(
+        2,
+        name="typed",
+        project_name="Moon Wätch",
+        default_symbols=" btc-usdt, eth/usdt ,Doge-Usdt",
+        aws_region=" EU-West-1 ",
+    )
+    recorded = answers(project)
+    assert recorded["project_slug"] == "moon-watch"
+    assert recorded["package_prefix"] == "moon_watch"
+    assert recorded["default_symbols"] == "BTC-USDT,ETH-USDT,DOGE-USDT"
+    assert recorded["aws_region"] == "eu-west-1"
+    bot_settings = project / "services/telegram-bot/src/moon_watch_telegram_bot/settings.py"
+    assert 'DEFAULT_SYMBOLS = "BTC-USDT,ETH-USDT,DOGE-USDT"' in bot_settings.read_text()
+    assert (
+        "DEFAULT_SYMBOLS=BTC-USDT,ETH-USDT,DOGE-USDT\n"
+        in (project / "config/staging.env.example").read_text()
+    )
+    assert "eu-west-1" in (project / "Makefile").read_text()

@@ -50,7 +50,7 @@ def release_0_2_0(template: Path) -> None:
 def tagged_template(tmp_path: Path) -> Path:
     template = tmp_path / "cica"
     template.mkdir()
-    for name in ("copier.yml", "extensions", "migrations", "template"):
+    for name in ("copier.yml", "pyproject.toml", "extensions", "migrations", "template"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, template / name, ignore=shutil.ignore_patterns("__pycache__"))
