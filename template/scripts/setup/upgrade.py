@@ -2,9 +2,13 @@
 """Move this project up the maturity ladder: ``python3 scripts/setup/upgrade.py N``.
 
 Runs ``copier update`` for level N (through ``uvx``, so the project needs no
-copier install and no ``uv sync``), fails loudly when the update left conflicts
-(which copier itself reports with exit code 0), and otherwise runs ``uv lock``
-so the new level's dependencies are locked.
+copier install and no ``uv sync``) with the copier and plugin versions recorded
+in pyproject.toml's ``[tool.cica] upgrade-with``, fails loudly when the update
+left conflicts (which copier itself reports with exit code 0), and otherwise
+runs ``uv lock`` so the new level's dependencies are locked.
+
+``--data key=value`` (repeatable; ``make upgrade LEVEL=N DATA="k=v k2=v2"``)
+answers the questions the new level asks instead of taking their defaults.
 
 With ``--dry-run`` it changes nothing: it renders the project at its current
 level and at level N into a temporary directory and prints the files the
@@ -29,21 +33,15 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ANSWERS_FILE = ".copier-answers.yml"
 LEVELS = {1: "Basic", 2: "Automated", 3: "Professional", 4: "Enterprise"}
-# copier and the two plugins the template loads, pinned so every run is the same.
-UVX_COPIER = [
-    "uvx",
-    "--with",
-    "copier-template-extensions==0.3.4",
-    "--with",
-    "jinja2-time==0.2.0",
-    "copier==9.19.1",
-]
+FIRST_DEPLOY_GUIDE = "docs/deployment/first-deploy.md"
+DATA_PAIR = re.compile(r"[a-z_][a-z0-9_]*=.*")
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 PREVIEW_DIFF_LINES = 40
 LIKELY_CONFLICTS_EXIT = 3
@@ -73,10 +71,45 @@ class StepFailedError(UpgradeError):
     exit_code = 1
 
 
-def copier_command() -> list[str]:
-    """How to run copier: COPIER_CMD when set (split like a shell), else uvx copier."""
+def copier_command(project: Path) -> list[str]:
+    """How to run copier: COPIER_CMD when set (split like a shell), else uvx with
+    the copier and plugins pinned in pyproject.toml's [tool.cica] upgrade-with."""
     override = os.environ.get("COPIER_CMD")
-    return shlex.split(override) if override else list(UVX_COPIER)
+    if override:
+        return shlex.split(override)
+    try:
+        pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+        pins = list(pyproject["tool"]["cica"]["upgrade-with"])
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        raise UpgradeError(
+            "pyproject.toml has no [tool.cica] upgrade-with list of copier pins: "
+            "restore it from the template, or set COPIER_CMD"
+        ) from error
+    copier = [pin for pin in pins if pin.startswith("copier==")]
+    plugins = [pin for pin in pins if not pin.startswith("copier==")]
+    if len(copier) != 1:
+        raise UpgradeError("pyproject.toml's [tool.cica] upgrade-with must pin copier==X.Y.Z")
+    return ["uvx", *(arg for plugin in plugins for arg in ("--with", plugin)), copier[0]]
+
+
+def check_data(pairs: list[str]) -> dict[str, str]:
+    """``key=value`` answers for the update, refused with a one-line reason when malformed."""
+    data: dict[str, str] = {}
+    for pair in pairs:
+        if not DATA_PAIR.fullmatch(pair):
+            raise UpgradeError(
+                f"--data takes key=value, such as aws_region=eu-west-1 (got {pair!r})"
+            )
+        key, _, value = pair.partition("=")
+        if key == "maturity_level":
+            raise UpgradeError("maturity_level is the LEVEL argument, not --data")
+        data[key] = value
+    return data
+
+
+def data_args(data: dict[str, str]) -> list[str]:
+    """--data arguments for copier."""
+    return [arg for key, value in data.items() for arg in ("--data", f"{key}={value}")]
 
 
 def read_answers(project: Path) -> dict[str, str]:
@@ -184,20 +217,21 @@ def template_ref(project: Path) -> list[str]:
     return [] if not commit or RELEASE.fullmatch(commit) else ["--vcs-ref", "HEAD"]
 
 
-def upgrade(project: Path, target: int) -> list[str]:
+def upgrade(project: Path, target: int, data: dict[str, str]) -> list[str]:
     """copier update to `target`, then uv lock; returns the files left with conflicts."""
     current = current_level(project)
     check_level(target, current)
     require_clean_tree(project)
     run(
         [
-            *copier_command(),
+            *copier_command(project),
             "update",
             "--trust",
             "--defaults",
             *template_ref(project),
             "--data",
             f"maturity_level={target}",
+            *data_args(data),
         ],
         project,
     )
@@ -215,6 +249,7 @@ class Preview:
     changed: dict[str, list[str]] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
     new_answers: dict[str, str] = field(default_factory=dict)
+    given: set[str] = field(default_factory=set)
 
 
 def answers_data(project: Path, level: int) -> str:
@@ -235,8 +270,8 @@ def answers_data(project: Path, level: int) -> str:
     return "\n".join(kept) + "\n"
 
 
-def render_at(project: Path, level: int, workdir: Path) -> Path:
-    """Render the project's template version with its answers at `level` into `workdir`."""
+def render_at(project: Path, level: int, workdir: Path, data: dict[str, str]) -> Path:
+    """Render the project's template version with its answers (and `data`) at `level`."""
     answers = read_answers(project)
     source = answers.get("_src_path")
     if not source:
@@ -247,8 +282,8 @@ def render_at(project: Path, level: int, workdir: Path) -> Path:
     data_file = workdir / f"answers-{level}.yml"
     data_file.write_text(answers_data(project, level), encoding="utf-8")
     destination = workdir / f"level-{level}"
-    command = [*copier_command(), "copy", "--trust", "--defaults", "--quiet"]
-    command += ["--data-file", str(data_file)]
+    command = [*copier_command(project), "copy", "--trust", "--defaults", "--quiet"]
+    command += ["--data-file", str(data_file), *data_args(data)]
     if answers.get("_commit"):
         command += ["--vcs-ref", answers["_commit"]]
     command += [source, str(destination)]
@@ -299,12 +334,12 @@ def ranges_overlap(ours: Iterable[tuple[int, int]], theirs: list[tuple[int, int]
     return False
 
 
-def preview(project: Path, target: int, workdir: Path) -> Preview:
+def preview(project: Path, target: int, workdir: Path, data: dict[str, str]) -> Preview:
     """Compare the renders at the current and the target level with the working tree."""
     current = current_level(project)
     check_level(target, current)
-    old_root = render_at(project, current, workdir)
-    new_root = render_at(project, target, workdir)
+    old_root = render_at(project, current, workdir, {})
+    new_root = render_at(project, target, workdir, data)
     old_files, new_files = tree_files(old_root), tree_files(new_root)
     result = Preview()
     result.added = sorted(name for name in new_files - old_files if not (project / name).exists())
@@ -331,6 +366,7 @@ def preview(project: Path, target: int, workdir: Path) -> Preview:
         for key, value in new_answers.items()
         if key not in old_answers and not key.startswith("_")
     }
+    result.given = set(data) & set(result.new_answers)
     return result
 
 
@@ -365,21 +401,25 @@ def report(result: Preview, target: int, full: bool) -> None:
     print(f"\nLikely conflicts ({len(result.conflicts)}):")
     for name in result.conflicts:
         print(f"  {name}: the template changes lines you edited")
-    print(f"\nNew questions at level {target} (the defaults the upgrade will answer):")
+    print(f"\nNew questions at level {target}, and the answers the upgrade will give:")
     for key, value in result.new_answers.items():
-        print(f"  {key}: {value}")
+        print(f"  {key}: {value}  ({'your DATA' if key in result.given else 'default'})")
     if not result.new_answers:
         print("  none")
+    defaulted = [key for key in result.new_answers if key not in result.given]
+    if defaulted:
+        example = " ".join(f"{key}=..." for key in defaulted)
+        print(f'  To choose other values: make upgrade LEVEL={target} DATA="{example}"')
     if result.conflicts:
         print("\nMerge these by hand after `make upgrade`, or prepare them first.")
     else:
         print(f"\nThe upgrade would apply cleanly: make upgrade LEVEL={target}")
 
 
-def dry_run(project: Path, target: int, full: bool) -> int:
+def dry_run(project: Path, target: int, full: bool, data: dict[str, str]) -> int:
     """The preview command; returns 0 when the upgrade would apply cleanly, 3 otherwise."""
     with tempfile.TemporaryDirectory(prefix="cica-preview-") as workdir:
-        result = preview(project, target, Path(workdir))
+        result = preview(project, target, Path(workdir), data)
     report(result, target, full)
     return LIKELY_CONFLICTS_EXIT if result.conflicts else 0
 
@@ -397,6 +437,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="show what the upgrade would add, change and conflict with; change nothing",
     )
     parser.add_argument("--full", action="store_true", help="with --dry-run: show whole diffs")
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer a question of the new level, such as aws_region=eu-west-1 (repeatable)",
+    )
     return parser.parse_args(argv)
 
 
@@ -405,22 +452,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     project = Path.cwd()
     try:
+        data = check_data(args.data)
         if args.dry_run:
-            return dry_run(project, args.level, args.full)
-        conflicts = upgrade(project, args.level)
+            return dry_run(project, args.level, args.full, data)
+        conflicts = upgrade(project, args.level, data)
     except UpgradeError as error:
         print(f"upgrade: {error}", file=sys.stderr)
         return error.exit_code
+    name = f"level {args.level} ({LEVELS[args.level]})"
     if conflicts:
         print(
-            "upgrade: the update left conflicts; merge these by hand, delete the .rej files, "
-            "then run `uv lock && make test` and commit:",
+            f"\nThe upgrade to {name} is not finished: these files have conflicts:", file=sys.stderr
+        )
+        for conflicted in conflicts:
+            print(f"  {conflicted}", file=sys.stderr)
+        print(
+            "Resolve the <<<<<<< markers and apply or delete each .rej file, "
+            "then run `uv lock && make test` and commit.",
             file=sys.stderr,
         )
-        for name in conflicts:
-            print(f"  {name}", file=sys.stderr)
         return 1
-    print(f"Upgraded to level {args.level} ({LEVELS[args.level]}). Review `git diff`, then commit.")
+    print(f"\nUpgraded to {name} with no conflicts. Review `git diff`, run `make test`, commit.")
+    if (project / FIRST_DEPLOY_GUIDE).is_file():
+        print(f"First deploy to AWS, step by step: {FIRST_DEPLOY_GUIDE}")
     return 0
 
 
