@@ -13,6 +13,12 @@ class ErrorBody(BaseModel):
 
     error: str = Field(examples=["invalid_parameter"])
     detail: str = Field(examples=["limit must be an integer from 1 to 500 (got '5000')"])
+    suggestions: list[str] | None = Field(
+        default=None,
+        examples=[["BTC-USDT"]],
+        description="unknown_symbol only: close matches among the symbols the provider "
+        "knows, best first (empty when there are none or the provider cannot list them)",
+    )
 
 
 class Health(BaseModel):

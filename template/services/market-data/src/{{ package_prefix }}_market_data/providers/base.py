@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from ..market import Candle, Ticker
@@ -12,12 +14,33 @@ class ProviderError(Exception):
 
 
 class UnknownSymbolError(ProviderError):
-    """The source does not list this symbol; `str()` says what it does accept."""
+    """The source does not list this symbol; `str()` says what it does accept.
 
-    def __init__(self, symbol: str, detail: str) -> None:
+    `suggestions` are close matches among the symbols the source knows (may be empty).
+    """
+
+    def __init__(self, symbol: str, detail: str, suggestions: Sequence[str] = ()) -> None:
         super().__init__(detail)
         self.symbol = symbol
         self.detail = detail
+        self.suggestions = tuple(suggestions)
+
+
+def close_symbols(symbol: str, known: Iterable[str], count: int = 3) -> list[str]:
+    """Known symbols close to `symbol`: a similar base with the same quote, then the same
+    base with a similar quote (BTCC-USDT -> BTC-USDT, ETH-EURO -> ETH-EUR)."""
+    base, _, quote = symbol.partition("-")
+    by_base: dict[str, str] = {}
+    by_quote: dict[str, str] = {}
+    for candidate in known:
+        other_base, _, other_quote = candidate.partition("-")
+        if other_quote == quote:
+            by_base[other_base] = candidate
+        if other_base == base:
+            by_quote[other_quote] = candidate
+    found = [by_base[b] for b in difflib.get_close_matches(base, by_base, count, 0.6)]
+    found += [by_quote[q] for q in difflib.get_close_matches(quote, by_quote, count, 0.6)]
+    return found[:count]
 
 
 class UpstreamError(ProviderError):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..market import INTERVALS, MINUTE_MS, Candle, Ticker, last_closed_open_time
-from .base import UnknownSymbolError
+from .base import UnknownSymbolError, close_symbols
 
 DAY_MS = 1440 * MINUTE_MS
 OCTAVES = 17
@@ -58,6 +58,8 @@ QUOTES: dict[str, float] = {
     "USDT": 1.0, "USDC": 1.0, "FDUSD": 1.0, "USD": 1.0,
     "EUR": 1.08, "BTC": 65_000.0, "ETH": 3_200.0,
 }  # fmt: skip
+# Every BASE-QUOTE pair of the two tables.
+TABLE_MARKETS = frozenset(f"{b}-{q}" for b in ASSETS for q in QUOTES if b != q)
 
 
 def _seed(*parts: str) -> int:
@@ -133,19 +135,26 @@ class SampleProvider:
 
     def supports(self, symbol: str) -> bool:
         """Whether the sample provider makes up prices for `symbol`."""
-        base, _, quote = symbol.partition("-")
-        return symbol in self._extra or (base in ASSETS and quote in QUOTES and base != quote)
+        return symbol in self._extra or symbol in TABLE_MARKETS
+
+    def markets(self) -> list[str]:
+        """Every symbol the sample provider makes up prices for."""
+        return sorted(TABLE_MARKETS | self._extra)
 
     def _path(self, symbol: str) -> _Path:
         path = self._paths.get(symbol)
         if path is not None:
             return path
         if not self.supports(symbol):
+            close = close_symbols(symbol, self.markets())
+            hint = f" (close: {', '.join(close)})" if close else ""
+            others = sorted(self._extra - TABLE_MARKETS)
             raise UnknownSymbolError(
                 symbol,
-                f"the sample provider has no market {symbol}: it knows the bases "
+                f"{symbol} is not a sample market{hint}; the sample provider knows the bases "
                 f"{', '.join(ASSETS)} quoted in {', '.join(QUOTES)}"
-                + (f", and {', '.join(sorted(self._extra))}" if self._extra else ""),
+                + (f", and {', '.join(others)}" if others else ""),
+                close,
             )
         base, _, quote = symbol.partition("-")
         asset = ASSETS.get(base)
