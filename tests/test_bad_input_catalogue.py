@@ -27,7 +27,8 @@ pytestmark = pytest.mark.xdist_group("bad-input-catalogue")
 BAD_REQUESTS = [
     ("GET", "/v1/price/BTC-USDT-ETH", 400, "invalid_symbol", "is not a trading pair"),
     ("GET", "/v1/price/%00", 400, "invalid_symbol", "is not a trading pair"),
-    ("GET", "/v1/price/ZZZQ-USDT", 404, "unknown_symbol", "ZZZQ-USDT"),
+    ("GET", "/v1/price/ZZZQ-USDT", 404, "unknown_symbol", "ZZZQ-USDT is not a sample market"),
+    ("GET", "/v1/atr/BTCC-USDT", 404, "unknown_symbol", "(close: BTC-USDT)"),
     ("GET", "/v1/ohlcv/BTC-USDT?interval=7m", 422, "invalid_parameter", "interval must be one of"),
     (
         "GET",
@@ -49,7 +50,8 @@ BAD_REQUESTS = [
 
 # (what the user types, words of the reply)
 BAD_COMMANDS = [
-    ("/price ZZZQ", "ZZZQ-USDT"),
+    ("/price ZZZQ", "ZZZQ-USDT is not a known symbol. Try BTC-USDT, ETH-USDT or SOL-USDT."),
+    ("/watch btcc", "BTCC-USDT is not a known symbol. Try BTC-USDT."),
     ("/price BTC-USDT-ETH", "is not a trading pair"),
     ("/atr", "Usage: /atr SYMBOL [PERIOD]"),
     ("/atr BTC 0", "PERIOD must be a whole number"),

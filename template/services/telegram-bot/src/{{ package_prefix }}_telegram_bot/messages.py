@@ -17,6 +17,10 @@ from .models import AtrReading, PriceQuote
 
 UNAVAILABLE = "Market data is unavailable right now, try again in a minute."
 UNEXPECTED = "Sorry, something went wrong with that command. Please try again."
+# market-data's `source` for its offline sample provider, and the line replies that show
+# its prices end with.
+SAMPLE_SOURCE = "sample"
+SAMPLE_NOTE = "Sample data: synthetic prices, not a market."
 
 
 def _price(value: Decimal, enhanced: bool) -> str:
@@ -54,6 +58,27 @@ def prices_message(lines: Iterable[str], title: str | None = None) -> str:
 def symbol_problem_line(symbol: str, detail: str) -> str:
     """The line shown in place of a price when market-data refuses `symbol`."""
     return f"{symbol}: {detail}"
+
+
+def _either(items: Sequence[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def unknown_symbol(symbol: str, suggestions: Sequence[str]) -> str:
+    """One line: market-data does not know `symbol`, and which symbols to try instead."""
+    if not suggestions:
+        return f"{symbol} is not a known symbol."
+    return f"{symbol} is not a known symbol. Try {_either(suggestions)}."
+
+
+def with_sample_note(text: str, sources: Iterable[str]) -> str:
+    """`text`, ending with `SAMPLE_NOTE` once when any of its prices came from the sample
+    provider (`sources`: the `source` market-data reported for each value shown)."""
+    if SAMPLE_SOURCE in set(sources):
+        return f"{text}\n{SAMPLE_NOTE}"
+    return text
 
 
 def atr_message(reading: AtrReading, quote: PriceQuote | None, enhanced: bool) -> str:

@@ -21,13 +21,15 @@ class PriceQuote:
 
 @dataclass(frozen=True)
 class AtrReading:
-    """ATR of a symbol over `period` candles of `interval`, absolute and in % of the price."""
+    """ATR of a symbol over `period` candles of `interval`, absolute and in % of the price,
+    and the market-data provider it came from (`source`)."""
 
     symbol: str
     interval: str
     period: int
     atr: Decimal
     atr_pct: Decimal
+    source: str = ""
 
 
 @dataclass(frozen=True)
