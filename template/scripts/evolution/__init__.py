@@ -4,6 +4,7 @@
   (a small parser and a three-valued evaluator; standard library only);
 - ``metrics``: what the repository itself tells (git history, tags, tests, coverage,
   workflows) and the figures only the owner knows (``metrics:`` in config/evolution.yml);
+- ``words``: a trigger in plain words, each condition with the value it reads now;
 - ``detector``: the report behind ``scripts/evolution_detector.py``;
 - ``checklist``: the per-level checklist behind ``scripts/generate-checklist.sh``.
 """

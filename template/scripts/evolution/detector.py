@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import EVOLUTION_FILE, FLAGS_FILE, LEVELS, ConfigError, load_evolution
-from .metrics import Metric, collect, lookup
+from .metrics import Metric, collect, lookup, where_to_set
 from .triggers import (
     Outcome,
     Quantity,
@@ -24,11 +25,10 @@ from .triggers import (
     TriggerError,
     TriggerSyntaxError,
     Value,
-    describe,
     evaluate,
     parse,
-    verdict,
 )
+from .words import in_words
 
 EXIT_OK = 0
 EXIT_UPGRADE_DUE = 10
@@ -43,6 +43,7 @@ class LevelResult:
     level: int
     trigger: str
     outcome: Outcome
+    words: str  # the trigger in plain words, with each value
     unknown: tuple[str, ...]  # names whose values are unknown
 
 
@@ -54,6 +55,8 @@ class FlagResult:
     trigger: str
     enabled: bool
     outcome: Outcome
+    words: str
+    unknown: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,33 @@ class Report:
     def flags_due(self) -> list[FlagResult]:
         return [flag for flag in self.flags if not flag.enabled and flag.outcome.value is True]
 
+    @property
+    def unknown(self) -> dict[str, list[str]]:
+        """Every unknown figure, with the undecided triggers it would decide."""
+        needs: dict[str, list[str]] = {}
+        triggers = [
+            (f"level {result.level}", result.outcome.value, result.unknown)
+            for result in self.levels
+        ]
+        triggers += [
+            (f"flag {flag.name}", flag.outcome.value, flag.unknown)
+            for flag in self.flags
+            if not flag.enabled
+        ]
+        for who, value, names in triggers:
+            for name in names:
+                needs.setdefault(name, [])
+                if value is None:
+                    needs[name].append(who)
+        for name, metric in self.metrics.items():
+            if isinstance(metric.value, Mapping):
+                for unit, amount in metric.value.items():
+                    if amount is None:
+                        needs.setdefault(f"{name}.{unit}", [])
+            elif metric.display == "unknown":
+                needs.setdefault(name, [])
+        return needs
+
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (the `--json` output)."""
         recommendation = self.recommendation
@@ -99,11 +129,16 @@ class Report:
                 }
                 for name, metric in self.metrics.items()
             },
+            "unknown": {
+                name: {"where": where_to_set(self.metrics, name), "needed_by": needed_by}
+                for name, needed_by in self.unknown.items()
+            },
             "levels": [
                 {
                     "level": result.level,
                     "name": LEVELS[result.level],
                     "trigger": result.trigger,
+                    "words": result.words,
                     "result": result.outcome.value,
                     "reasons": list(result.outcome.reasons),
                     "unknown": list(result.unknown),
@@ -114,9 +149,11 @@ class Report:
                 {
                     "name": flag.name,
                     "trigger": flag.trigger,
+                    "words": flag.words,
                     "enabled": flag.enabled,
                     "result": flag.outcome.value,
                     "reasons": list(flag.outcome.reasons),
+                    "unknown": list(flag.unknown),
                 }
                 for flag in self.flags
             ],
@@ -185,39 +222,30 @@ def analyse(root: Path, now: datetime | None = None) -> Report:
         if level <= config.current_level:
             continue
         where = f"{EVOLUTION_FILE}: roadmap.level_{level}_trigger"
-        unknown = tuple(
-            name for name in triggers[where].names() if describe(read(name)) == "unknown"
+        outcome, words = run(where), in_words(triggers[where], read)
+        levels.append(LevelResult(level, text, outcome, words.text, words.unknown))
+    flags = []
+    for flag in config.flags.values():
+        if flag.trigger is None:
+            continue
+        where = f"{FLAGS_FILE}: features.{flag.name}.trigger"
+        outcome, words = run(where), in_words(triggers[where], read)
+        flags.append(
+            FlagResult(flag.name, flag.trigger, flag.enabled, outcome, words.text, words.unknown)
         )
-        levels.append(LevelResult(level, text, run(where), unknown))
-    flags = [
-        FlagResult(flag.name, flag.trigger, flag.enabled, run(where))
-        for flag in config.flags.values()
-        if flag.trigger is not None
-        for where in [f"{FLAGS_FILE}: features.{flag.name}.trigger"]
-    ]
     return Report(config.project, config.current_level, metrics, levels, flags)
 
 
 # ------------------------------------------------------------------ rendering
 
 
-def _how_to_know(report: Report, names: list[str]) -> str:
-    hints = []
-    for name in names:
-        head = name.split(".")[0]
-        metric = report.metrics.get(head)
-        if metric is None:
-            hints.append(f"{name} (no such metric: set metrics.{head} in {EVOLUTION_FILE})")
-        elif metric.source == EVOLUTION_FILE:
-            units = f" ({', '.join(metric.value)})" if isinstance(metric.value, Mapping) else ""
-            hints.append(f"metrics.{name}{units} in {EVOLUTION_FILE}")
-        else:
-            hints.append(f"{name} ({metric.detail})")
-    return "; ".join(hints)
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, width=88, initial_indent=" " * 6, subsequent_indent=" " * 6)
 
 
 def render_text(report: Report) -> str:
-    """The report for a terminal: metrics, triggers and the recommendation."""
+    """The report for a terminal: metrics, triggers in plain words, where to set
+    what is unknown, and the recommendation."""
     lines = [f"Evolution of {report.project}: level {report.level} ({LEVELS[report.level]})", ""]
     lines.append("Metrics")
     width = max(len(name) for name in report.metrics)
@@ -228,23 +256,28 @@ def render_text(report: Report) -> str:
         lines.append("  none: this is the top of the ladder")
     for result in report.levels:
         lines.append(
-            f"  level {result.level} ({LEVELS[result.level]}): "
-            f"{_word(result.outcome.value)}  {result.trigger}"
+            f"  level {result.level} ({LEVELS[result.level]}): {_word(result.outcome.value)}"
         )
-        lines += [f"      {reason}" for reason in result.outcome.reasons]
+        lines += _wrapped(f"when {result.words}")
     if report.flags:
         lines += ["", "Feature flag triggers"]
         for flag in report.flags:
             state = "enabled" if flag.enabled else _word(flag.outcome.value)
-            lines.append(f"  {flag.name}: {state}  {flag.trigger}")
-            if not flag.enabled:
-                lines += [f"      {reason}" for reason in flag.outcome.reasons]
+            lines.append(f"  {flag.name}: {state}")
+            lines += _wrapped(f"when {flag.words}")
+    unknown = report.unknown
+    if unknown:
+        lines += ["", "Unknown metrics: where to set them"]
+        width = max(len(name) for name in unknown)
+        for name, needed_by in unknown.items():
+            needs = f" (decides {', '.join(needed_by)})" if needed_by else ""
+            lines.append(f"  {name:<{width}}  {where_to_set(report.metrics, name)}{needs}")
     lines += ["", "Recommendation", *(f"  {line}" for line in _advice(report))]
     return "\n".join(lines) + "\n"
 
 
 def _word(value: bool | None) -> str:
-    return {True: "HOLDS", False: "does not hold", None: "unknown"}[value]
+    return {True: "HOLDS", False: "does not hold", None: "undecided"}[value]
 
 
 def _advice(report: Report) -> list[str]:
@@ -270,13 +303,13 @@ def _advice(report: Report) -> list[str]:
     for result in report.levels:
         if result.outcome.value is None and result.unknown:
             advice.append(
-                f"Level {result.level} is undecided; it needs "
-                f"{_how_to_know(report, list(result.unknown))}."
+                f"Level {result.level} is undecided until "
+                f"{' or '.join(result.unknown)} is known (see where to set them above)."
             )
     for flag in report.flags_due:
         advice.append(
-            f"Flag {flag.name}: its trigger holds ({flag.trigger}); the level that "
-            "adds it turns it on."
+            f"Flag {flag.name}: its trigger holds ({flag.words}); the level that adds it "
+            "turns it on."
         )
     return advice
 
@@ -297,23 +330,32 @@ def render_markdown(report: Report) -> str:
             "```",
             "",
         ]
-    lines += [f"- {line.strip()}" for line in _advice(report) if not line.startswith("  ")]
-    lines += ["", "| Level | Trigger | Result | Why |", "| --- | --- | --- | --- |"]
+    lines += [
+        f"- {line.strip().replace('see where to set them above', 'see below')}"
+        for line in _advice(report)
+        if not line.startswith("  ")
+    ]
+    lines += ["", "| Level | When | Result |", "| --- | --- | --- |"]
     for result in report.levels:
-        why = "<br>".join(result.outcome.reasons)
         lines.append(
-            f"| {result.level} ({LEVELS[result.level]}) | `{result.trigger}` | "
-            f"{verdict(result.outcome.value)} | {why} |"
+            f"| {result.level} ({LEVELS[result.level]}) | {result.words} | "
+            f"{_word(result.outcome.value).lower()} |"
         )
     lines += ["", "| Metric | Value | Source |", "| --- | --- | --- |"]
     for name, metric in report.metrics.items():
         lines.append(f"| `{name}` | {metric.display} | {metric.source}: {metric.detail} |")
     if report.flags:
-        lines += ["", "| Flag | Trigger | Result |", "| --- | --- | --- |"]
+        lines += ["", "| Flag | When | Result |", "| --- | --- | --- |"]
         for flag in report.flags:
-            state = "enabled" if flag.enabled else verdict(flag.outcome.value)
-            lines.append(f"| `{flag.name}` | `{flag.trigger}` | {state} |")
-    return "\n".join(lines).replace("| <br>", "| ") + "\n"
+            state = "enabled" if flag.enabled else _word(flag.outcome.value).lower()
+            lines.append(f"| `{flag.name}` | {flag.words} | {state} |")
+    if report.unknown:
+        lines += ["", "| Unknown | Where to set it | Decides |", "| --- | --- | --- |"]
+        for name, needed_by in report.unknown.items():
+            lines.append(
+                f"| `{name}` | {where_to_set(report.metrics, name)} | {', '.join(needed_by)} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .config import EvolutionConfig
+from .config import EVOLUTION_FILE, FLAGS_FILE, EvolutionConfig
 from .triggers import PER_WEEK, PERCENT, Quantity, Value, describe
 
 WINDOW = timedelta(days=90)
@@ -45,7 +45,8 @@ class Metric:
     name: str
     value: Value
     source: str  # where the value comes from
-    detail: str  # how it was measured, or how to set it
+    detail: str  # what it means and how it was measured
+    hint: str = ""  # for a measured metric that is unknown: how to measure it
 
     @property
     def display(self) -> str:
@@ -294,8 +295,8 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
     now = now or datetime.now(UTC)
     metrics: dict[str, Metric] = {}
 
-    def add(name: str, value: Value, source: str, detail: str) -> None:
-        metrics[name] = Metric(name, value, source, detail)
+    def add(name: str, value: Value, source: str, detail: str, hint: str = "") -> None:
+        metrics[name] = Metric(name, value, source, detail, hint)
 
     in_git = is_own_repository(root)
     since = now - WINDOW
@@ -308,7 +309,7 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
             "distinct commit author e-mails in the last 90 days (all branches, bots excluded)",
         )
     else:
-        add("team_size", None, "git", "not a git repository: run git init, or set it in metrics:")
+        add("team_size", None, "git", "not a git repository", "run git init")
 
     tags = tag_deployments(root) if in_git else []
     logged, skipped = logged_deployments(root)
@@ -328,7 +329,13 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
             f"{len(recent)} deployments in the last {weeks:.1f} weeks{note}",
         )
     else:
-        add("deployment_frequency", None, "git", "not a git repository and no " + DEPLOYMENT_LOG)
+        add(
+            "deployment_frequency",
+            None,
+            "git",
+            "not a git repository and no " + DEPLOYMENT_LOG,
+            "run git init",
+        )
 
     services = service_dirs(root)
     add("services", Quantity(len(services)), "services/ with a Dockerfile", ", ".join(services))
@@ -354,7 +361,8 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
             "coverage",
             None,
             "coverage report",
-            "no coverage.xml or coverage.json: run uv run pytest --cov --cov-report=xml",
+            "line coverage: no coverage.xml or coverage.json",
+            "run uv run pytest --cov --cov-report=xml",
         )
     else:
         add("coverage", Quantity(round(coverage[0], 2), PERCENT), coverage[1], "line coverage")
@@ -370,15 +378,29 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
     )
 
     for name, description in OWNER_METRICS.items():
-        add(name, None, "config/evolution.yml", f"{description}: set metrics.{name}")
+        add(name, None, EVOLUTION_FILE, description)
     for name, value in config.metrics.items():
         measured = metrics.get(name)
         what = OWNER_METRICS.get(name) or (measured.detail if measured else "")
         if value is None and measured is not None and name not in OWNER_METRICS:
             continue  # null keeps the measurement
-        known = describe(value) != "unknown"
-        add(name, value, "config/evolution.yml", what if known else f"{what}: set metrics.{name}")
+        add(name, value, EVOLUTION_FILE, what)
     return metrics
+
+
+def where_to_set(metrics: Mapping[str, Metric], name: str) -> str:
+    """Where an unknown name gets its value: the `metrics:` entry of config/evolution.yml,
+    and for a measured metric what to run; for a flag or feature, its file."""
+    head, _, tail = name.partition(".")
+    entry = f"set metrics.{name} in {EVOLUTION_FILE}"
+    metric = metrics.get(head)
+    if metric is not None:
+        return f"{metric.hint}, or {entry}" if metric.hint else entry
+    if head == "features" and tail:
+        return f"add {tail} under features: in {EVOLUTION_FILE}"
+    if tail == "enabled":
+        return f"no flag {head} in {FLAGS_FILE}: add it, or correct the trigger"
+    return f"no such metric: {entry}, or correct the trigger"
 
 
 def _production_evidence(workflows: list[str], deployments: list[Deployment]) -> str | None:

@@ -26,7 +26,8 @@ NOW = datetime.now(UTC)
 
 
 class Project:
-    """A level-1 copy of this project's configuration in a git repository of its own."""
+    """A copy of this project's configuration in a git repository of its own, at
+    level 1 unless told, with every feature flag off."""
 
     def __init__(self, path: Path, level: int = 1) -> None:
         self.path = path
@@ -40,6 +41,11 @@ class Project:
                 shutil.copy(source, target)
         self.edit("config/evolution.yml", current_level=level)
         self.edit(".copier-answers.yml", maturity_level=level)
+        flags = yaml.safe_load((path / "config/feature-flags.yml").read_text())["features"]
+        self.edit(
+            "config/feature-flags.yml",
+            features={name: {**spec, "enabled": False} for name, spec in flags.items()},
+        )
         self.git("init", "-q", "-b", "main")
 
     def edit(self, name: str, **changes: Any) -> None:
@@ -111,8 +117,9 @@ def test_a_team_of_three_makes_level_2_due(
     output = capsys.readouterr().out
 
     assert code == EXIT_UPGRADE_DUE
-    assert "team_size > 2: true (team_size = 3)" in output
-    assert "deployment_frequency > weekly: false" in output
+    assert "level 2 (Automated): HOLDS" in output
+    assert "more than 2 people who committed in the last 90 days (now: 3)" in output
+    assert "deployments more often than weekly (now: 0.2" in output
     assert "copier update --trust --defaults --data maturity_level=2" in output
     report = analyse(project.path)
     assert report.metrics["deployment_frequency"].detail.startswith("3 deployments in the last")
@@ -157,10 +164,33 @@ def test_a_quiet_project_has_nothing_due_and_says_what_is_unknown(
 
     assert code == EXIT_OK
     assert "level 2 (Automated): does not hold" in output
-    assert "level 3 (Professional): unknown" in output
+    assert "level 3 (Professional): undecided" in output
     assert "No upgrade due" in output
-    assert "metrics.uptime_requirement in config/evolution.yml" in output
     assert "copier update" not in output
+    # Plain words with each value, never the trigger grammar.
+    words = " ".join(output.split())  # the conditions are wrapped for the terminal
+    assert "when more than 1000 production users (now: unknown) or promised uptime above 99%" in (
+        words
+    )
+    assert "more services than the two the template generates (now: no)" in words
+    assert "when_" not in output
+    assert not [line for line in output.splitlines() if " > " in line or "_users" in line]
+    # Each unknown figure says once where to set it, with what it would decide.
+    unknown = output.split("Unknown metrics: where to set them\n")[1].split("\n\n")[0]
+    hints = {line.split()[0]: " ".join(line.split()[1:]) for line in unknown.splitlines()}
+    assert hints["production_traffic.users"] == (
+        "set metrics.production_traffic.users in config/evolution.yml (decides level 3)"
+    )
+    assert hints["uptime_requirement"] == (
+        "set metrics.uptime_requirement in config/evolution.yml "
+        "(decides level 3, flag blue_green_deployment)"
+    )
+    assert hints["coverage"] == (
+        "run uv run pytest --cov --cov-report=xml, or set metrics.coverage in config/evolution.yml"
+    )
+    for name in hints:
+        assert output.count(f"set metrics.{name} ") == 1, name
+    assert "Level 3 is undecided until production_traffic.users or uptime_requirement" in output
 
 
 def test_owner_figures_decide_higher_levels_but_the_advice_is_one_level(
@@ -189,6 +219,15 @@ def test_owner_figures_decide_higher_levels_but_the_advice_is_one_level(
     assert report["metrics"]["uptime_requirement"]["value"] == {"amount": 99.95, "unit": None}
     flags = {flag["name"]: flag["result"] for flag in report["flags"]}
     assert flags["blue_green_deployment"] is True  # 99.95 > 99.9%
+    assert report["levels"][1]["words"] == (
+        "more than 1000 production users (now: unknown) or promised uptime above 99% (now: 99.95%)"
+    )
+    # Decided triggers need nothing more; the figure is still unknown.
+    assert report["unknown"]["production_traffic.users"] == {
+        "where": "set metrics.production_traffic.users in config/evolution.yml",
+        "needed_by": [],
+    }
+    assert "uptime_requirement" not in report["unknown"]
 
 
 def test_the_deployment_log_counts_and_shows_production(project: Project) -> None:
@@ -259,6 +298,13 @@ def test_level_4_is_the_top_of_the_ladder(tmp_path: Path) -> None:
     assert code == EXIT_OK
     assert output.startswith("## Evolution of ")
     assert "Level 4 is the top of the ladder" in output
+    assert "| `a_b_testing` | more than 10,000 registered users (now: unknown) | undecided |" in (
+        output
+    )
+    assert "| `user_base` | set metrics.user_base in config/evolution.yml | flag a_b_testing |" in (
+        output
+    )
+    assert "when_" not in output
 
 
 def test_a_third_service_makes_level_4_due(tmp_path: Path) -> None:
@@ -272,5 +318,8 @@ def test_a_third_service_makes_level_4_due(tmp_path: Path) -> None:
 
     assert report.metrics["services"].display == "3"
     assert report.levels[0].outcome.reasons[0] == "multiple_services: true"
+    assert report.levels[0].words.startswith(
+        "more services than the two the template generates (now: yes) or"
+    )
     assert report.recommendation == 4
     assert report.exit_code == EXIT_UPGRADE_DUE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import textwrap
 from pathlib import Path
@@ -302,7 +303,8 @@ def test_the_script_reports_this_project_and_exits_0() -> None:
     to_confirm = [line for line in items if line.startswith("- [ ] to confirm: ")]
     assert not [line for line in items if line.startswith("- [x]") and "in AWS" in line]
     if (ROOT / "infrastructure" / "aws").is_dir():
-        assert any("in AWS: `aws cloudformation describe-stacks" in line for line in to_confirm)
+        assert to_confirm
+        assert all(re.search(r": `(aws|gh) [^`]+`", line) for line in to_confirm), to_confirm
     else:
         assert not to_confirm
     missing = [line for line in items if line.startswith("- [ ] ") and line not in to_confirm]
