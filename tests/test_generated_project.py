@@ -21,6 +21,21 @@ from owner_edits import (
     make_user_edits,
 )
 
+# The ladder walks with answers typed the way people type them (see
+# test_answer_table.py for the rest of the accepted set).
+LADDER_ANSWERS = {
+    "project_name": "Moon Wätch",
+    "default_symbols": " btc-usdt, eth-usdt ,sol-usdt",
+    "license": "Apache-2.0",
+    "market_data_provider": "exchange",
+    "exchange_id": "okx",
+}
+LADDER_ANSWERS_FROM_LEVEL = {
+    2: {"aws_region": " EU-West-1"},
+    3: {"notification_channel": "telegram"},
+    4: {"deployment_config": "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"},
+}
+
 # Jobs of the level-2 quality gate in quality.yml that need no network and no
 # npm: the job id and the tool its checking step runs.
 QUALITY_GATE_JOBS = {"bandit": "bandit", "docstrings": "interrogate"}
@@ -121,10 +136,11 @@ def tracked_digest(project: Path) -> dict[str, str]:
 def test_ladder_walk_keeps_edits_passes_every_check_at_each_level_and_equals_a_fresh_copy(
     copier: Any, render: Callable[..., Path]
 ) -> None:
-    """Level 1 with an owner's edits, then 2, 3 and 4 one step at a time: after
-    each step the project's own tests and every linter pass and the edits are
-    there; at the end the tree equals a straight level-4 copy with the same edits."""
-    project = render(1, name="ladder")
+    """Level 1 with free-typed answers and an owner's edits, then 2, 3 and 4 one
+    step at a time: after each step the project's own tests and every linter pass
+    and the edits are there; at the end the tree equals a straight level-4 copy
+    with the same answers and edits."""
+    project = render(1, name="ladder", **LADDER_ANSWERS)
     git_commit_all(project, "Generate at level 1")
     make_user_edits(project)
     git_commit_all(project, "Our own changes")
@@ -133,7 +149,7 @@ def test_ladder_walk_keeps_edits_passes_every_check_at_each_level_and_equals_a_f
     keep_only_the_lock(project, "Lock at level 1")
 
     for level in LEVELS[1:]:
-        copier.update(project, maturity_level=level)
+        copier.update(project, maturity_level=level, **LADDER_ANSWERS_FROM_LEVEL.get(level, {}))
         assert answers(project)["maturity_level"] == level
         assert evolution(project)["current_level"] == level
         missing = sorted(p for p in added_by(level) if not (project / p).is_file())

@@ -1,0 +1,154 @@
+"""Every answer the questions accept gives a green project: the accepted set of
+each choice question is rendered somewhere (here or in the ladder walk) and the
+project's own tests and linters pass on it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, answers, run, tool
+from test_generated_project import (
+    LADDER_ANSWERS,
+    LADDER_ANSWERS_FROM_LEVEL,
+    failed_checks,
+    project_checks,
+)
+
+# (id, level, answers). The ladder walk covers levels 1-4 with its own answers
+# and every check; these rows cover the rest of the accepted set in as few
+# renders as possible. The first row runs every check too; the level-4 rows
+# differ from the ladder only in files that linters judge (the CodeDeploy
+# config in app.yml, the Python version in pyproject, Dockerfiles and workflows),
+# so they run the linters.
+FULL_CHECKS = "level-3-one-symbol-30-char-slug-binance-slack-proprietary"
+TABLE: list[tuple[str, int, dict[str, Any]]] = [
+    (
+        "level-3-one-symbol-30-char-slug-binance-slack-proprietary",
+        3,
+        {
+            "project_name": "Thirty Characters Of Slug Here",
+            "project_slug": "thirty-characters-of-slug-here",
+            "default_symbols": "sol/usdt",
+            "license": "Proprietary",
+            "market_data_provider": "exchange",
+            "exchange_id": "binance",
+            "notification_channel": "slack",
+            "python_version": "3.11",
+        },
+    ),
+    (
+        "level-4-python-3.12-all-at-once",
+        4,
+        {
+            "python_version": "3.12",
+            "notification_channel": "none",
+            "deployment_config": "CodeDeployDefault.ECSAllAtOnce",
+        },
+    ),
+    (
+        "level-4-python-3.13-canary-15-minutes",
+        4,
+        {
+            "python_version": "3.13",
+            "license": "MIT",
+            "deployment_config": "CodeDeployDefault.ECSCanary10Percent15Minutes",
+        },
+    ),
+    (
+        "level-4-linear-3-minutes",
+        4,
+        {"deployment_config": "CodeDeployDefault.ECSLinear10PercentEvery3Minutes"},
+    ),
+    (
+        "level-4-canary-5-minutes-sample",
+        4,
+        {
+            "market_data_provider": "sample",
+            "deployment_config": "CodeDeployDefault.ECSCanary10Percent5Minutes",
+        },
+    ),
+]
+
+
+def accepted_values() -> dict[str, set[str]]:
+    """What each choice question's validator accepts, read from copier.yml and
+    the extension's tables, so a new choice cannot go untested."""
+    questions = yaml.safe_load((ROOT / "copier.yml").read_text())
+    accepted = {}
+    for key, question in questions.items():
+        validator = str(question.get("validator", "")) if isinstance(question, dict) else ""
+        listed = re.search(rf"{key} not in \[([^\]]*)\]", validator)
+        if listed:
+            accepted[key] = set(re.findall(r"'([^']*)'", listed.group(1)))
+    context = (ROOT / "extensions" / "context.py").read_text()
+    configs = re.search(r"CODEDEPLOY_CONFIGS = \(([^)]*)\)", context)
+    assert configs
+    accepted["deployment_config"] = set(re.findall(r'"([^"]+)"', configs.group(1)))
+    return accepted
+
+
+def covered_values() -> dict[str, set[str]]:
+    rows = [LADDER_ANSWERS, *LADDER_ANSWERS_FROM_LEVEL.values()]
+    rows += [row for _, _, row in TABLE]
+    covered: dict[str, set[str]] = {}
+    for row in rows:
+        for key, value in row.items():
+            covered.setdefault(key, set()).add(str(value))
+    return covered
+
+
+def test_the_table_and_the_ladder_cover_every_accepted_choice() -> None:
+    accepted, covered = accepted_values(), covered_values()
+    assert {"license", "python_version", "exchange_id", "notification_channel"} <= set(accepted)
+    missing = {key: sorted(values - covered.get(key, set())) for key, values in accepted.items()}
+    assert {key: values for key, values in missing.items() if values} == {}
+
+
+def installed_python(version: str) -> bool:
+    return run(["uv", "python", "find", version], ROOT, check=False).returncode == 0
+
+
+def static_failures(project: Path) -> list[str]:
+    """The checks that need no project environment: ruff (with the project's
+    settings), yamllint, actionlint, zizmor, hadolint, shellcheck, cfn-lint."""
+    checks = [
+        ("ruff check", [tool("ruff"), "check", "--no-cache", "."]),
+        ("ruff format", [tool("ruff"), "format", "--check", "--no-cache", "."]),
+        *((name, command) for name, command in project_checks(project) if command[0] != "uv"),
+    ]
+    failures = []
+    for name, command in checks:
+        if command[0] == "env":
+            continue
+        result = run(command, project, check=False)
+        if result.returncode != 0:
+            failures.append(f"== {name}: {result.stdout[-3000:]}{result.stderr[-3000:]}")
+    return failures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "level", "row"), TABLE, ids=[name for name, _, _ in TABLE])
+def test_accepted_answers_give_a_project_whose_tests_and_linters_pass(
+    render: Callable[..., Path], name: str, level: int, row: dict[str, Any]
+) -> None:
+    project = render(level, name="table", **row)
+    recorded = answers(project)
+    assert {key: recorded[key] for key in row if key != "default_symbols"} == {
+        key: value for key, value in row.items() if key != "default_symbols"
+    }
+    if name == FULL_CHECKS:
+        failures = failed_checks(project)
+        assert not failures, "\n".join(failures)
+        return
+    assert static_failures(project) == []
+    python = row.get("python_version", "3.11")
+    if not installed_python(python):
+        pytest.skip(
+            f"Python {python} is not installed here: the linters passed; the project's "
+            "tests and mypy run under it in testing.yml's matrix on GitHub"
+        )
