@@ -10,9 +10,14 @@ annotation (Hypothesis strategies) and asserts what holds for any input:
   module functions it calls); other exceptions fail the test;
 - `normalize_*`/`canonical_*`/`clean_*`/`sort_*` functions are idempotent.
 
-Where no property can be inferred (an argument type it cannot draw, no return
-annotation, a function returning None) it writes a test marked skip with the
-reason, for a person to finish. It never writes a test that cannot fail.
+An argument it cannot draw but the project can build offline (the bot's
+`BotServices`: market-data in process on its sample provider, SQLite, default
+flags) comes from a module-scoped fixture written into the test module; such a
+test checks the type and the exceptions, not determinism (the services hold
+state). Where no property can be inferred (an argument it can neither draw nor
+build, no return annotation, a function returning None) the function is left
+out, with one line saying why in the output and in the test module. It never
+writes a test that cannot fail, nor a placeholder.
 """
 
 from __future__ import annotations
@@ -63,7 +68,7 @@ _V = "{value}"  # where a check expression puts the value it checks
 
 
 class GenerationError(Exception):
-    """A target that cannot be read (exit code 2); the message is one line."""
+    """A target that cannot be read or has nothing to test (exit code 2)."""
 
 
 @dataclass
@@ -95,6 +100,7 @@ class Rendered:
     comparable: bool  # == between two results is meaningful
     sequence: bool = False  # a list-like argument (drawn with a common length)
     element: str | None = None  # the element strategy of a sequence
+    fixture: str | None = None  # the fixture that builds it, when it is not drawn
 
 
 class Renderer:
@@ -306,7 +312,7 @@ class Renderer:
         """`st.builds(...)` for a dataclass's required fields; None if one cannot be drawn."""
         try:
             hints = typing.get_type_hints(tp)
-        except Exception:  # unresolvable annotations: no strategy, the test is skipped
+        except Exception:  # unresolvable annotations: no strategy, the function is left out
             return None
         arguments = []
         for item in dataclasses.fields(tp):
@@ -327,8 +333,8 @@ class Renderer:
 # ------------------------------------------------------------------ analysis
 
 
-def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) -> list[type]:
-    """Exception classes the function raises itself, directly or through module functions."""
+def reached(module: types.ModuleType, function: Callable[..., Any]) -> list[ast.AST]:
+    """The syntax nodes of the function and of the module functions it calls, transitively."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(module)))
     except (OSError, TypeError, SyntaxError):
@@ -338,22 +344,30 @@ def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) ->
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
+    nodes: list[ast.AST] = []
     seen: set[str] = set()
-    names: list[str] = []
 
     def visit(name: str) -> None:
         if name in seen or name not in functions:
             return
         seen.add(name)
         for node in ast.walk(functions[name]):
-            if isinstance(node, ast.Raise) and node.exc is not None:
-                target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-                if isinstance(target, ast.Name) and target.id not in names:
-                    names.append(target.id)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            nodes.append(node)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 visit(node.func.id)
 
     visit(function.__name__)
+    return nodes
+
+
+def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) -> list[type]:
+    """Exception classes the function raises itself, directly or through module functions."""
+    names: list[str] = []
+    for node in reached(module, function):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(target, ast.Name) and target.id not in names:
+                names.append(target.id)
     classes = []
     for name in names:
         found = getattr(module, name, None) or getattr(builtins, name, None)
@@ -369,11 +383,117 @@ def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) ->
 
 @dataclass
 class Plan:
-    """The generated test of one function."""
+    """The generated test of one function, or why the function is left out."""
 
     name: str
     source: str
-    skipped: str | None = None  # the reason, when the test is skipped
+    left_out: str | None = None  # the reason, when there is no test
+    fixture: tuple[Fixture, str] | None = None  # the fixture the test takes, the package prefix
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A value the annotations cannot draw, built by a fixture from the project's own pieces.
+
+    `{prefix}` in the imports stands for the project's package prefix (read from the type's
+    module). The tests that take it draw the arguments named in `arguments` from the
+    fixture's world (the values the bot's parser hands to its commands). A function that
+    calls through the value's attribute `via` and catches none of `raises` may raise them.
+    """
+
+    name: str
+    source: str
+    imports: tuple[tuple[str, str], ...]
+    modules: tuple[str, ...]  # plain `import x`
+    via: str = ""
+    raises: tuple[tuple[str, str], ...] = ()
+    arguments: dict[str, str] = field(default_factory=dict)
+
+    def let_through(self, module: types.ModuleType, function: Callable[..., Any]) -> list[str]:
+        """The names in `raises` that can escape `function`."""
+        nodes = reached(module, function)
+        if not any(isinstance(node, ast.Attribute) and node.attr == self.via for node in nodes):
+            return []
+        caught = {
+            name.id
+            for node in nodes
+            if isinstance(node, ast.ExceptHandler) and node.type is not None
+            for name in ast.walk(node.type)
+            if isinstance(name, ast.Name)
+        }
+        return [name for _, name in self.raises if name not in caught]
+
+
+BOT_SERVICES = Fixture(
+    name="services",
+    source='''
+DEFAULT_SYMBOLS = BotSettings.model_validate({}).default_symbols  # no env vars, no .env
+# What the parser (parsing.py) hands to the commands: symbols market-data knows and
+# well-formed ones it does not, ATR periods, positive prices; and any command name.
+SYMBOLS = st.sampled_from(DEFAULT_SYMBOLS) | st.from_regex(r"[a-z0-9]{2,10}", fullmatch=True).map(
+    normalize_symbol
+)
+PERIODS = st.integers(min_value=1, max_value=MAX_ATR_PERIOD)
+PRICES = st.decimals(min_value=Decimal("0.00000001"), max_value=MAX_PRICE - 1, places=8)
+COMMANDS = st.sampled_from(sorted(HANDLERS)) | st.text(max_size=12)
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServices]:
+    """The bot's services on the project's offline pieces: market-data in process on its
+    sample provider, SQLite databases in a temporary folder, every flag at its default."""
+    folder = tmp_path_factory.mktemp("services")
+    market_settings = MarketDataSettings.model_validate(
+        {"market_data_provider": "sample", "environment": "local"}
+    )
+    market_storage = Storage(f"sqlite:///{folder / 'market-data.sqlite3'}")
+    app = create_app(market_settings, storage=market_storage, flags=FeatureFlags())
+    market = MarketDataClient("http://market-data", transport=httpx.ASGITransport(app=app))
+    storage = Storage(f"sqlite:///{folder / 'bot.sqlite3'}")
+    storage.ping()  # creates the tables now, not within the first example's deadline
+    yield BotServices(market, storage, FeatureFlags(), DEFAULT_SYMBOLS, "test", "local")
+    asyncio.run(market.aclose())
+    storage.close()
+    market_storage.close()
+''',
+    imports=(
+        ("collections.abc", "Iterator"),
+        ("decimal", "Decimal"),
+        ("{prefix}_common.flags", "FeatureFlags"),
+        ("{prefix}_common.symbols", "normalize_symbol"),
+        ("{prefix}_common.storage", "Storage"),
+        ("{prefix}_market_data.app", "create_app"),
+        ("{prefix}_market_data.settings", "MarketDataSettings"),
+        ("{prefix}_telegram_bot.client", "MarketDataClient"),
+        ("{prefix}_telegram_bot.core", "HANDLERS"),
+        ("{prefix}_telegram_bot.parsing", "MAX_ATR_PERIOD"),
+        ("{prefix}_telegram_bot.parsing", "MAX_PRICE"),
+        ("{prefix}_telegram_bot.settings", "BotSettings"),
+    ),
+    modules=("asyncio", "httpx", "pytest"),
+    # market-data refuses unknown symbols and bad periods (4xx); `respond` turns that
+    # into a usage reply, the commands it calls let it through.
+    via="market",
+    raises=(("{prefix}_telegram_bot.client", "MarketDataRequestError"),),
+    arguments={
+        "symbol": "SYMBOLS",
+        "symbols": "st.lists(SYMBOLS, max_size=4)",
+        "period": "PERIODS",
+        "target": "PRICES",
+        "command": "COMMANDS",
+    },
+)
+FIXTURES = {"BotServices": BOT_SERVICES}  # by class name: the package prefix varies
+
+
+def _fixture_for(tp: Any) -> tuple[Fixture, str] | None:
+    """The fixture that builds `tp` and the project's package prefix; None if there is none."""
+    if not isinstance(tp, type) or tp.__qualname__ not in FIXTURES:
+        return None
+    package = tp.__module__.split(".")[0]
+    if not package.endswith("_telegram_bot"):
+        return None
+    return FIXTURES[tp.__qualname__], package.removesuffix("_telegram_bot")
 
 
 def _public_functions(module: types.ModuleType) -> list[Callable[..., Any]]:
@@ -387,61 +507,54 @@ def _public_functions(module: types.ModuleType) -> list[Callable[..., Any]]:
     return sorted(functions, key=lambda function: function.__code__.co_firstlineno)
 
 
-def _skip(function: Callable[..., Any], reason: str, what: str) -> Plan:
-    name = function.__name__
-    source = (
-        f"@pytest.mark.skip(reason={f'{name}: {reason}'!r})\n"
-        f"def test_{name}() -> None:\n"
-        f'    """Write this one by hand: {what}"""\n'
-    )
-    return Plan(name, source, skipped=reason)
+def _leave_out(function: Callable[..., Any], reason: str) -> Plan:
+    return Plan(function.__name__, "", left_out=reason)
 
 
 def plan_function(
     module: types.ModuleType, function: Callable[..., Any], imports: Imports, constants: set[str]
 ) -> Plan:
-    """The property test of one function, or a skipped test saying what to write by hand."""
+    """The property test of one function, or the reason it is left out."""
     name = function.__name__
     try:
         hints = typing.get_type_hints(function)
         signature = inspect.signature(function)
     except Exception as error:  # annotations that do not resolve at runtime
-        return _skip(function, f"its annotations do not resolve ({error})", "draw its inputs.")
+        return _leave_out(function, f"its annotations do not resolve ({error})")
     renderer = Renderer(Imports(), set())
-    parameters = []
+    parameters: list[tuple[inspect.Parameter, Rendered]] = []
+    built: tuple[Fixture, str] | None = None
     for parameter in signature.parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
         if parameter.default is not parameter.empty:
             continue  # optional arguments keep their defaults
         if parameter.name not in hints:
-            return _skip(
-                function,
-                f"argument {parameter.name!r} has no annotation",
-                "draw inputs for it and assert a property.",
-            )
+            return _leave_out(function, f"argument {parameter.name!r} has no annotation")
         rendered = renderer.render(hints[parameter.name])
-        if rendered is None or rendered.strategy is None:
-            return _skip(
+        found = _fixture_for(hints[parameter.name])
+        if rendered is not None and rendered.strategy is None and found is not None:
+            built = found
+            rendered = dataclasses.replace(rendered, fixture=found[0].name)
+        if rendered is None or (rendered.strategy is None and rendered.fixture is None):
+            return _leave_out(
                 function,
-                f"no strategy for argument {parameter.name!r} "
+                f"cannot draw or build argument {parameter.name!r} "
                 f"({_type_name(hints[parameter.name])})",
-                "build its inputs (st.builds, fixtures) and assert a property.",
             )
         parameters.append((parameter, rendered))
+    if built is not None:
+        parameters = [
+            (p, dataclasses.replace(r, strategy=built[0].arguments.get(p.name, r.strategy)))
+            for p, r in parameters
+        ]
     if "return" not in hints:
-        return _skip(
-            function, "no return annotation, so no property to check", "assert on its result."
-        )
+        return _leave_out(function, "no return annotation, so no property to check")
     returned = Renderer(renderer.imports, set()).render(hints["return"])
     if hints["return"] is None or hints["return"] is type(None):
-        return _skip(
-            function,
-            "it returns None: its effect is not a value",
-            "check its effect (files, state, calls).",
-        )
+        return _leave_out(function, "it returns None: its effect is not a value to check")
     check = returned.check if returned is not None else None
-    comparable = returned is not None and returned.comparable
+    comparable = returned is not None and returned.comparable and built is None
     idempotent = (
         IDEMPOTENT.match(name) is not None
         and len(parameters) == 1
@@ -449,27 +562,39 @@ def plan_function(
         and returned.annotation == parameters[0][1].annotation
     )
     if check is None and not comparable and not idempotent:
-        return _skip(
-            function,
-            f"nothing to assert about a {_type_name(hints['return'])} result",
-            "assert what its result must satisfy.",
+        return _leave_out(
+            function, f"nothing to assert about a {_type_name(hints['return'])} result"
         )
     for module_name, names in renderer.imports.names.items():
         for imported in names:
             imports.add(module_name, imported)
-    constants |= renderer.constants
+    strategies = " ".join(f"{r.strategy} {r.element}" for _, r in parameters)
+    constants |= {constant for constant in renderer.constants if constant in strategies}
     if sum(1 for _, rendered in parameters if rendered.sequence) >= 2:
         constants.add("SIZES")
-    exceptions = raised_exceptions(module, function)
-    for exception in exceptions:
-        if exception.__module__ != "builtins":
-            imports.add(exception.__module__, exception.__qualname__)
+    exceptions = [(cls.__module__, cls.__qualname__) for cls in raised_exceptions(module, function)]
+    if built is not None:
+        fixture, prefix = built
+        through = fixture.let_through(module, function)
+        exceptions += [
+            (m.replace("{prefix}", prefix), n) for m, n in fixture.raises if n in through
+        ]
+    for exception_module, exception in exceptions:
+        if exception_module != "builtins":
+            imports.add(exception_module, exception)
     imports.add(module.__name__, name)
-    return Plan(name, _test_source(function, parameters, check, comparable, idempotent, exceptions))
+    caught = list(dict.fromkeys(exception for _, exception in exceptions))
+    source = _test_source(function, parameters, check, comparable, idempotent, caught)
+    return Plan(name, source, fixture=built)
 
 
 def _type_name(tp: Any) -> str:
-    return tp.__qualname__ if isinstance(tp, type) else str(tp).replace("typing.", "")
+    if isinstance(tp, type):
+        return tp.__qualname__
+    origin = typing.get_origin(tp)
+    if isinstance(origin, type) and origin.__module__ != "builtins":
+        return f"{origin.__qualname__}[...]"
+    return str(tp).replace("typing.", "")
 
 
 def _test_source(
@@ -478,7 +603,7 @@ def _test_source(
     check: str | None,
     comparable: bool,
     idempotent: bool,
-    exceptions: list[type],
+    exceptions: list[str],
 ) -> str:
     name = function.__name__
     sequences = [(p, r) for p, r in parameters if r.sequence]
@@ -495,24 +620,26 @@ def _test_source(
         signature.append(f"columns: tuple[{annotations}]")
         body.append(f"{', '.join(p.name for p, _ in sequences)} = columns")
     for parameter, rendered in parameters:
-        if grouped and rendered.sequence:
-            continue
-        given.append(f"{parameter.name}={rendered.strategy}")
-        signature.append(f"{parameter.name}: {rendered.annotation}")
+        if rendered.fixture is not None:
+            signature.insert(0, f"{rendered.fixture}: {rendered.annotation}")
+        elif not (grouped and rendered.sequence):
+            given.append(f"{parameter.name}={rendered.strategy}")
+            signature.append(f"{parameter.name}: {rendered.annotation}")
+    values = [(p, r.fixture or p.name) for p, r in parameters]
     call_args = ", ".join(
-        p.name if p.kind is not p.KEYWORD_ONLY else f"{p.name}={p.name}" for p, _ in parameters
+        value if p.kind is not p.KEYWORD_ONLY else f"{p.name}={value}" for p, value in values
     )
     call = f"{name}({call_args})"
     if inspect.iscoroutinefunction(function):
         call = f"asyncio.run({call})"
     if exceptions:
-        caught = ", ".join(cls.__qualname__ for cls in exceptions)
+        caught = ", ".join(exceptions)
         caught = f"({caught})" if len(exceptions) > 1 else caught
         body += [
             "try:",
             f"    result = {call}",
             f"except {caught}:",
-            f"    return  # {name} raises this itself for some inputs",
+            f"    return  # {name} refuses some inputs with this",
         ]
     else:
         body.append(f"result = {call}")
@@ -526,6 +653,8 @@ def _test_source(
             again = f"asyncio.run({again})"
         body.append(f"assert {again} == result")
     decorator = f"@given({', '.join(given)})\n" if given else ""
+    if given and any(rendered.fixture for _, rendered in parameters):
+        decorator = "@settings(deadline=None)  # SQLite and HTTP in process\n" + decorator
     header = f"def test_{name}({', '.join(signature)}) -> None:\n"
     return decorator + header + "".join(f"    {line}\n" for line in body)
 
@@ -578,41 +707,65 @@ def generate(module: types.ModuleType, only: str | None = None) -> tuple[str, li
         raise GenerationError(f"{module.__name__} has no public functions to test")
     imports, constants = Imports(), set[str]()
     plans = [plan_function(module, function, imports, constants) for function in functions]
-    inferred = [plan for plan in plans if plan.skipped is None]
-    stdlib = ["import asyncio"] if any("asyncio.run(" in plan.source for plan in inferred) else []
-    stdlib += [line for line in imports.lines() if line.split()[1] in _STDLIB]
-    third_party = ["import pytest"] if len(inferred) < len(plans) else []
-    drawn = any(plan.source.startswith("@given") for plan in inferred)
+    tests = [plan for plan in plans if plan.left_out is None]
+    left_out = [plan for plan in plans if plan.left_out is not None]
+    if not tests:
+        reasons = "".join(f"\n  left out {plan.name}: {plan.left_out}" for plan in left_out)
+        raise GenerationError(f"{module.__name__}: no function to test{reasons}")
+    fixtures = {plan.fixture[0].name: plan.fixture for plan in tests if plan.fixture is not None}
+    modules = {"asyncio"} if any("asyncio.run(" in plan.source for plan in tests) else set()
+    for fixture, prefix in fixtures.values():
+        modules.update(fixture.modules)
+        for name, imported in fixture.imports:
+            imports.add(name.replace("{prefix}", prefix), imported)
+    drawn = bool(fixtures) or any("@given(" in plan.source for plan in tests)
+    import_lines = [f"import {name}" for name in sorted(modules)] + imports.lines()
+    stdlib = [line for line in import_lines if _top(line) in sys.stdlib_module_names]
+    third_party = [line for line in import_lines if _top(line) in ("httpx", "pytest")]
     if drawn:
         third_party += ["from hypothesis import given", "from hypothesis import strategies as st"]
+    if fixtures:
+        third_party.append("from hypothesis import settings")
+    own = [line for line in import_lines if line not in stdlib + third_party]
     lines = [
-        f'"""Property-based tests of {module.__name__} ({len(inferred)} of {len(plans)} inferred).',
+        f'"""Property-based tests of {module.__name__} ({len(tests)} of {len(plans)} functions).',
         "",
         "Written by scripts/generators/generate-tests.py: each test draws the arguments",
         "from the annotations and checks that the result has the annotated type, that the",
         "function is deterministic, and that it raises nothing but the exceptions it raises",
         "itself. Numbers are finite and bounded, integers small (see the strategies below):",
-        "widen them if your domain needs it. Skipped tests say what to write by hand.",
-        '"""',
-        "",
-        "from __future__ import annotations",
-        "",
-        *stdlib,
-        "",
-        *third_party,
-        "",
-        *[line for line in imports.lines() if line.split()[1] not in _STDLIB],
-        "",
+        "widen them if your domain needs it.",
     ]
+    for name in fixtures:
+        lines += [
+            "",
+            f"Tests taking `{name}` get it from the fixture below, built from the project's",
+            "offline pieces; it holds state, so they check no determinism.",
+        ]
+    if left_out:
+        lines += ["", "The functions left out are listed below, each with the reason."]
+    lines += ['"""', "", "from __future__ import annotations", "", *stdlib, "", *third_party]
+    lines += ["", *own, ""]
     if not drawn:
         constants.clear()
     for constant in sorted(constants):
         lines.append(f"{constant} = {CONSTANTS[constant]}")
-    source = "\n".join(lines) + "\n\n" + "\n\n".join(plan.source for plan in plans)
+    lines += [fixture.source.rstrip() for fixture, _ in fixtures.values()]
+    if left_out:
+        lines += ["", "# Left out, to test by hand:"]
+        for plan in left_out:
+            lines += textwrap.wrap(
+                f"{plan.name}: {plan.left_out}",
+                width=97,
+                initial_indent="# - ",
+                subsequent_indent="#   ",
+            )
+    source = "\n".join(lines) + "\n\n\n" + "\n\n".join(plan.source for plan in tests)
     return source, plans
 
 
-_STDLIB = {"collections.abc", "datetime", "decimal", "enum", "typing"}
+def _top(import_line: str) -> str:
+    return import_line.split()[1].split(".")[0]
 
 
 def tidy(path: Path, root: Path) -> None:
@@ -635,22 +788,41 @@ def tidy(path: Path, root: Path) -> None:
             return
 
 
+def target_examples(root: Path) -> str:
+    """What TARGET is, with this project's packages and modules as the examples."""
+    packages = sorted(path.parent for path in root.glob("services/*/src/*/__init__.py"))
+    modules = [path for package in packages for path in sorted(package.glob("[!_]*.py"))]
+    if not modules:
+        return "TARGET is a module file or a dotted module name, optionally with :function."
+    by_name = {path.name: path for path in modules}
+    example = by_name.get("formatting.py", modules[0])
+    dotted = by_name.get("atr.py", modules[-1])
+    names = ", ".join(package.name for package in packages)
+    return (
+        f"TARGET is a file ({example.relative_to(root)}) or a dotted module "
+        f"({dotted.parent.name}.{dotted.stem}) of this project's packages ({names}), "
+        "optionally with :function."
+    )
+
+
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     """The `generate-tests` command; returns its exit code."""
     root = root or Path.cwd()
+    description = (
+        "Write property-based tests (Hypothesis) for the public functions of a module: "
+        "each asserts the annotated return type, determinism and the exceptions the "
+        "function raises itself. A function whose arguments can be neither drawn nor "
+        "built by a fixture, or without a property to check, is left out with the reason."
+    )
+    epilog = (
+        f"{target_examples(root)} Exit codes: 0 written, 2 bad target, nothing to test, "
+        "or the output exists (use --force)."
+    )
     parser = argparse.ArgumentParser(
         prog="generate-tests.py",
-        description=(
-            "Write property-based tests (Hypothesis) for the public functions of a module: "
-            "each asserts the annotated return type, determinism and the exceptions the "
-            "function raises itself; functions without an inferable property get a skipped "
-            "test that says what to write."
-        ),
-        epilog=(
-            "TARGET is a file (services/telegram-bot/src/<prefix>_telegram_bot/formatting.py) "
-            "or a module (<prefix>_market_data.atr), optionally with :function. "
-            "Exit codes: 0 written, 2 bad target or the output exists (use --force)."
-        ),
+        description=textwrap.fill(description, 79),
+        epilog=textwrap.fill(epilog, 79, break_on_hyphens=False, break_long_words=False),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # paths unbroken at hyphens
     )
     parser.add_argument("target", help="module file or dotted module, optionally :function")
     parser.add_argument(
@@ -666,8 +838,11 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except GenerationError as error:
         print(f"generate-tests: {error}", file=sys.stderr)
         return 2
+    left_out = [plan for plan in plans if plan.left_out]
     if args.output == "-":
         print(source, end="")
+        for plan in left_out:
+            print(f"generate-tests: left out {plan.name}: {plan.left_out}", file=sys.stderr)
         return 0
     stem = module.__name__.rsplit(".", 1)[-1]
     output = (
@@ -679,8 +854,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(source, encoding="utf-8")
     tidy(output, root)
-    skipped = [plan for plan in plans if plan.skipped]
-    print(f"wrote {output}: {len(plans) - len(skipped)} property tests, {len(skipped)} skipped")
-    for plan in skipped:
-        print(f"  skipped {plan.name}: {plan.skipped}")
+    print(f"wrote {output}: {len(plans) - len(left_out)} property tests, {len(left_out)} left out")
+    for plan in left_out:
+        print(f"  left out {plan.name}: {plan.left_out}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,6 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 from generators.testgen import main
@@ -20,6 +20,7 @@ from hypothesis import Phase, settings
 ROOT = Path(__file__).resolve().parents[2]
 FORMATTING = next(ROOT.glob("services/telegram-bot/src/*_telegram_bot/formatting.py"))
 ATR = next(ROOT.glob("services/market-data/src/*_market_data/atr.py"))
+CORE = next(ROOT.glob("services/telegram-bot/src/*_telegram_bot/core.py"))
 
 
 def generate(target: str, output: Path, *extra: str) -> str:
@@ -48,7 +49,8 @@ def public_functions(path: Path) -> list[str]:
     return [
         node.name
         for node in tree.body
-        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and not node.name.startswith("_")
     ]
 
 
@@ -177,26 +179,127 @@ UNINFERABLE = """
 
     def untyped(x):
         return x
+
+
+    def double(x: int) -> int:
+        return 2 * x
 """
+LEFT_OUT = {
+    "save": "cannot draw or build argument 'path' (Path)",
+    "fetch": "cannot draw or build argument 'client' (Client)",
+    "untyped": "argument 'x' has no annotation",
+}
 
 
-def test_functions_without_an_inferable_property_get_a_skipped_test_with_the_reason(
-    make_module: Callable[[str], Path], tmp_path: Path
+def test_functions_without_an_inferable_property_are_left_out_with_the_reason(
+    make_module: Callable[[str], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     output = tmp_path / "test_uninferable.py"
     text = generate(str(make_module(UNINFERABLE)), output)
-    tests = generated_tests(load(output))
+    printed = capsys.readouterr().out
 
-    reasons: dict[str, Any] = {
-        name: test.pytestmark[0].kwargs["reason"]  # type: ignore[attr-defined]
-        for name, test in tests.items()
-    }
-    assert reasons == {
-        "test_save": "save: no strategy for argument 'path' (Path)",
-        "test_fetch": "fetch: no strategy for argument 'client' (Client)",
-        "test_untyped": "untyped: argument 'x' has no annotation",
-    }
+    assert sorted(generated_tests(load(output))) == ["test_double"]
+    assert "pytest.mark.skip" not in text
+    assert "wrote " in printed and ": 1 property tests, 3 left out" in printed
+    for name, reason in LEFT_OUT.items():
+        assert f"  left out {name}: {reason}\n" in printed
+        assert f"# - {name}: {reason}\n" in text
+
+
+def test_a_module_with_nothing_to_test_exits_2_with_the_reasons(
+    make_module: Callable[[str], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = make_module(UNINFERABLE.replace("def double(x: int) -> int:", "def double(x):"))
+    output = tmp_path / "test_nothing.py"
+    assert main([str(module), "-o", str(output)], root=ROOT) == 2
+    error = capsys.readouterr().err
+    assert ": no function to test\n" in error
+    for name, reason in LEFT_OUT.items():
+        assert f"  left out {name}: {reason}\n" in error
+    assert not output.exists()
+
+
+def run_pytest(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """pytest on a generated file with the project's configuration (fixtures need pytest)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
+         str(ROOT / "pyproject.toml"), str(path)],
+        cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)}, capture_output=True, text=True,
+        timeout=600, check=False,
+    )  # fmt: skip
+
+
+def test_the_bot_core_gets_a_real_test_per_command_built_from_the_projects_pieces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "test_core_properties.py"
+    text = generate(str(CORE.relative_to(ROOT)), output)
+
+    assert f"{len(public_functions(CORE))} property tests, 0 left out" in capsys.readouterr().out
+    assert sorted(generated_tests(load(output))) == sorted(
+        f"test_{name}" for name in public_functions(CORE)
+    )
+    assert "pytest.mark.skip" not in text and "Left out" not in text
+    assert "def services(" in text and "httpx.ASGITransport(app=app)" in text
     assert bodies_are_real(text)
+    result = run_pytest(output, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(public_functions(CORE))} passed" in result.stdout
+
+
+BROKEN_COMMANDS = """
+    from __future__ import annotations
+
+    from {package}.client import MarketDataRequestError
+    from {package}.core import BotServices
+
+
+    async def known_price(services: BotServices, symbol: str) -> str:
+        quote = await services.market.price(symbol)  # 4xx for unknown symbols: allowed
+        return str(quote.price)
+
+
+    async def wrong_type(services: BotServices, symbol: str) -> str:
+        quote = await services.market.price(symbol)
+        return quote.price if symbol in services.default_symbols else str(quote.price)
+
+
+    async def half_guarded(services: BotServices, symbol: str) -> str:
+        try:
+            await services.market.price(services.default_symbols[0])
+        except MarketDataRequestError:
+            return "?"
+        return str((await services.market.price(symbol)).price)  # it handles 4xx: not here
+
+
+    def not_the_storage(services: BotServices, chat_id: int) -> str:
+        return str(services.storage.watchlist(chat_id)[0])  # IndexError for an empty list
+"""
+
+
+def test_tests_built_on_the_services_fail_when_a_command_breaks_its_contract(
+    make_module: Callable[[str], Path], tmp_path: Path
+) -> None:
+    package = CORE.parent.name
+    module = make_module(BROKEN_COMMANDS.replace("{package}", package))
+    output = tmp_path / "test_broken_commands.py"
+    generate(str(module), output)
+
+    result = run_pytest(output, tmp_path)
+    failed = {line.split("::")[1].split()[0] for line in result.stdout.splitlines()
+              if line.startswith("FAILED")}  # fmt: skip
+    assert failed == {"test_wrong_type", "test_half_guarded", "test_not_the_storage"}, result.stdout
+
+
+def test_help_names_the_projects_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"], root=ROOT)
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    packages = sorted(path.parent.name for path in ROOT.glob("services/*/src/*/__init__.py"))
+    assert f"this project's packages ({', '.join(packages)})" in text
+    assert "<prefix>" not in text
+    assert str(FORMATTING.relative_to(ROOT)) in text
 
 
 def test_one_function_and_stdout(capsys: pytest.CaptureFixture[str]) -> None:
