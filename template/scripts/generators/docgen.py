@@ -6,7 +6,9 @@
 - ``modules.md``: every module's docstring and its public functions and classes
   (read with ast, so nothing is imported but the market-data app).
 
-``--check`` regenerates in memory and fails when a file differs (used in CI).
+``--check`` regenerates in memory and fails (exit 1) when a file is missing (never
+generated: it prints the command that generates them) or out of date (it exists and
+differs from the code), saying which; CI runs it once docs/api/ is committed.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def market_data_schema(root: Path) -> dict[str, Any]:
     """The OpenAPI schema of the market-data app, built by its own factory."""
     apps = sorted(root.glob("services/market-data/src/*_market_data/app.py"))
     if not apps:
-        raise DocsError("services/market-data/src/<prefix>_market_data/app.py not found")
+        raise DocsError("services/market-data/src/*_market_data/app.py not found")
     package = apps[0].parent.name
     try:
         app_module = importlib.import_module(f"{package}.app")
@@ -251,8 +253,37 @@ def render_all(root: Path) -> dict[str, str]:
     }
 
 
+def check(documents: dict[str, str], output: Path, shown: Path, command: str) -> int:
+    """--check: 0 when every file is up to date, else 1 with what is missing or out of date."""
+    missing = [name for name in documents if not (output / name).is_file()]
+    stale = [
+        name
+        for name, text in documents.items()
+        if name not in missing and (output / name).read_text(encoding="utf-8") != text
+    ]
+    if missing and len(missing) == len(documents):
+        print(
+            f"generate-docs: {shown} is missing the generated API reference "
+            f"({', '.join(missing)}): it was never generated. Generate it with: {command}",
+            file=sys.stderr,
+        )
+    else:
+        for name in missing:
+            print(f"generate-docs: {shown / name} is missing: run {command}", file=sys.stderr)
+    for name in stale:
+        print(
+            f"generate-docs: {shown / name} is out of date (it differs from the code): "
+            f"run {command}",
+            file=sys.stderr,
+        )
+    if missing or stale:
+        return 1
+    print(f"{shown}: up to date")
+    return 0
+
+
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
-    """The `generate-docs` command; returns its exit code (1: out of date with --check)."""
+    """The `generate-docs` command; returns its exit code (1: missing or out of date, --check)."""
     root = root or Path.cwd()
     parser = argparse.ArgumentParser(
         prog="generate-docs.py",
@@ -260,10 +291,15 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             "Write the API reference to docs/api/: openapi.json and market-data-reference.md "
             "from the market-data app's OpenAPI schema, modules.md from the module docstrings."
         ),
-        epilog="exit codes: 0 written or up to date, 1 out of date (--check), 2 error.",
+        epilog=(
+            "exit codes: 0 written or up to date, 1 missing or out of date (--check: missing "
+            "means never generated, out of date means it differs from the code), 2 error."
+        ),
     )
     parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 when docs/api/ is out of date"
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when a file of docs/api/ is missing or out of date",
     )
     parser.add_argument("--output-dir", type=Path, help="where to write (default: docs/api)")
     args = parser.parse_args(argv)
@@ -274,16 +310,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         print(f"generate-docs: {error}", file=sys.stderr)
         return 2
     if args.check:
-        stale = [
-            name
-            for name, text in documents.items()
-            if not (output / name).is_file() or (output / name).read_text(encoding="utf-8") != text
-        ]
-        for name in stale:
-            print(f"generate-docs: {output / name} is out of date: run {COMMAND}", file=sys.stderr)
-        if not stale:
-            print(f"{output}: up to date")
-        return 1 if stale else 0
+        shown = output.relative_to(root) if output.is_relative_to(root) else output
+        command = COMMAND + (f" --output-dir {shown}" if args.output_dir else "")
+        return check(documents, output, shown, command)
     output.mkdir(parents=True, exist_ok=True)
     for name, text in documents.items():
         (output / name).write_text(text, encoding="utf-8")

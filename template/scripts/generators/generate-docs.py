@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Write the API reference to docs/api/: ``uv run python scripts/generators/generate-docs.py``.
 
-``--check`` writes nothing and exits 1 when docs/api/ is out of date.
-Exit codes: 0 written or up to date, 1 out of date (``--check``), 2 error.
+``--check`` writes nothing and exits 1 when a file of docs/api/ is missing (never
+generated: the message says so and prints the command that generates it) or out of date
+(it exists but differs from the code).
+Exit codes: 0 written or up to date, 1 missing or out of date (``--check``), 2 error.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from generators.docgen import main, schema_type
+from generators.docgen import COMMAND, check, main, schema_type
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = [
@@ -63,16 +63,54 @@ def test_check_passes_when_up_to_date_and_fails_when_not(
     page.write_text(original.replace("Last price", "Latest price"))
     try:
         assert main(["--check", "--output-dir", str(docs)], root=ROOT) == 1
-        assert f"{page} is out of date: run uv run python" in capsys.readouterr().err
+        error = capsys.readouterr().err
+        assert error == (
+            f"generate-docs: {page} is out of date (it differs from the code): "
+            f"run uv run python scripts/generators/generate-docs.py --output-dir {docs}\n"
+        )
     finally:
         page.write_text(original)
 
 
-def test_check_fails_when_nothing_was_generated(
+def test_check_on_a_fresh_project_says_the_docs_were_never_generated(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--check", "--output-dir", str(tmp_path / "api")], root=ROOT) == 1
-    assert capsys.readouterr().err.count("is out of date") == 3
+    output = tmp_path / "api"
+    output.mkdir()
+    (output / "market-data.md").write_text("# the hand-written guide\n")
+
+    assert main(["--check", "--output-dir", str(output)], root=ROOT) == 1
+    error = capsys.readouterr().err
+    assert error == (
+        f"generate-docs: {output} is missing the generated API reference (openapi.json, "
+        "market-data-reference.md, modules.md): it was never generated. Generate it with: "
+        f"uv run python scripts/generators/generate-docs.py --output-dir {output}\n"
+    )
+    assert "out of date" not in error
+
+    documents = {"openapi.json": "{}\n", "modules.md": "# Modules\n"}
+    assert check(documents, output, Path("docs/api"), COMMAND) == 1
+    assert capsys.readouterr().err.endswith(
+        "it was never generated. Generate it with: "
+        "uv run python scripts/generators/generate-docs.py\n"
+    )
+
+
+def test_check_names_each_missing_file_apart_from_the_out_of_date_ones(
+    docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "api"
+    output.mkdir()
+    (output / "modules.md").write_text((docs / "modules.md").read_text())
+    (output / "openapi.json").write_text("{}\n")
+
+    assert main(["--check", "--output-dir", str(output)], root=ROOT) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        f"generate-docs: {output / 'market-data-reference.md'} is missing: run"
+    )
+    assert lines[1].startswith(f"generate-docs: {output / 'openapi.json'} is out of date (it diff")
 
 
 def test_a_project_without_market_data_is_an_error(
