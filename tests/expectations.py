@@ -63,6 +63,7 @@ INTRODUCED_AT: dict[str, int] = {
     "config/production.env.example": 2,
     "docs/deployment/environments.md": 2,
     "docs/deployment/staging.md": 2,
+    "docs/deployment/first-deploy.md": 2,
     "docs/development/branching.md": 2,
     "scripts/setup/apply-branch-protection.sh": 2,
     "scripts/deploy/smoke_test.py": 2,
