@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, answers, run, tool
+from conftest import ROOT, answers, git_commit_all, run, tool
 from test_generated_project import (
     LADDER_ANSWERS,
     LADDER_ANSWERS_FROM_LEVEL,
@@ -31,7 +31,8 @@ TABLE: list[tuple[str, int, dict[str, Any]]] = [
         "level-3-one-symbol-30-char-slug-binance-slack-proprietary",
         3,
         {
-            "project_name": "Thirty Characters Of Slug Here",
+            # the longest name and slug the validators accept: 50 and 30 characters
+            "project_name": "Thirty Characters Of Slug Here And Twenty More Xyz",
             "project_slug": "thirty-characters-of-slug-here",
             "default_symbols": "sol/usdt",
             "license": "Proprietary",
@@ -142,6 +143,7 @@ def test_accepted_answers_give_a_project_whose_tests_and_linters_pass(
         key: value for key, value in row.items() if key != "default_symbols"
     }
     if name == FULL_CHECKS:
+        git_commit_all(project, "Generate")  # pre-commit runs on tracked files
         failures = failed_checks(project)
         assert not failures, "\n".join(failures)
         return

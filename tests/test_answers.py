@@ -15,6 +15,7 @@ from conftest import answers, git_commit_all, run, tree_digest
 BAD_ANSWERS = [
     ("project_name", "   ", "must not be empty"),
     ("project_name", 'The "Moon" Bot', "must not contain double quotes or backslashes"),
+    ("project_name", "A" * 51, "project_name must be at most 50 characters"),
     ("description", "prices \\ alerts", "must not contain double quotes or backslashes"),
     ("author_name", 'Ada "the" Dev', "must not contain double quotes or backslashes"),
     ("project_slug", "Bad_Slug", "must start with a lower-case letter"),
@@ -181,7 +182,7 @@ def test_free_typed_answers_are_written_normalised(render: Callable[..., Path]) 
     assert recorded["default_symbols"] == "BTC-USDT,ETH-USDT,DOGE-USDT"
     assert recorded["aws_region"] == "eu-west-1"
     bot_settings = project / "services/telegram-bot/src/moon_watch_telegram_bot/settings.py"
-    assert 'DEFAULT_SYMBOLS = "BTC-USDT,ETH-USDT,DOGE-USDT"' in bot_settings.read_text()
+    assert '    "BTC-USDT",\n    "ETH-USDT",\n    "DOGE-USDT",\n]' in bot_settings.read_text()
     assert (
         "DEFAULT_SYMBOLS=BTC-USDT,ETH-USDT,DOGE-USDT\n"
         in (project / "config/staging.env.example").read_text()

@@ -728,7 +728,8 @@ def generate(module: types.ModuleType, only: str | None = None) -> tuple[str, li
         third_party.append("from hypothesis import settings")
     own = [line for line in import_lines if line not in stdlib + third_party]
     lines = [
-        f'"""Property-based tests of {module.__name__} ({len(tests)} of {len(plans)} functions).',
+        f'"""Property-based tests of {len(tests)} of {len(plans)} functions of a module:',
+        f"{module.__name__}.",
         "",
         "Written by scripts/generators/generate-tests.py: each test draws the arguments",
         "from the annotations and checks that the result has the annotated type, that the",
