@@ -67,7 +67,13 @@ def test_upgrade_script_fails_loudly_when_the_update_conflicts(committed_level_1
     git_commit_all(committed_level_1, "Our wording")
     result = upgrade_script(committed_level_1, "2")
     assert result.returncode == 1
-    assert "README.md" in result.stderr
+    # The conflicts and what to do are the last word; nothing claims success.
+    last_lines = result.stderr.strip().splitlines()[-3:]
+    assert last_lines[0].endswith("is not finished: these files have conflicts:")
+    assert last_lines[1].strip() == "README.md"
+    assert last_lines[2].startswith("Resolve the <<<<<<< markers")
+    assert "Upgraded" not in result.stdout + result.stderr
+    assert "is now at level" not in result.stdout + result.stderr
     text = readme.read_text()
     assert "We call this stage our MVP" in text
     assert "This project is at **level 2 (Automated)**" in text
@@ -79,3 +85,44 @@ def test_upgrade_script_refuses_a_downgrade(copier, render: Callable[..., Path])
     result = upgrade_script(project, "2")
     assert result.returncode == 2
     assert "at level 3 (Professional); downgrades are not supported" in result.stderr
+
+
+def test_upgrade_script_answers_the_new_levels_questions_from_data(committed_level_1: Path) -> None:
+    result = upgrade_script(
+        committed_level_1,
+        "3",
+        "--data",
+        "aws_region=eu-west-1",
+        "--data",
+        "notification_channel=slack",
+    )
+    assert result.returncode == 0, result.stderr
+    recorded = answers(committed_level_1)
+    assert (recorded["aws_region"], recorded["notification_channel"]) == ("eu-west-1", "slack")
+    assert result.stdout.strip().splitlines()[-1].startswith("First deploy to AWS, step by step:")
+    assert "with no conflicts" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("aws_region", "--data takes key=value, such as aws_region=eu-west-1"),
+        ("maturity_level=3", "maturity_level is the LEVEL argument"),
+    ],
+)
+def test_upgrade_script_refuses_malformed_data_and_changes_nothing(
+    committed_level_1: Path, pair: str, message: str
+) -> None:
+    result = upgrade_script(committed_level_1, "2", "--data", pair)
+    assert result.returncode == 2
+    assert message in result.stderr.strip().splitlines()[-1]
+    assert answers(committed_level_1)["maturity_level"] == 1
+
+
+def test_upgrade_script_refuses_a_bad_data_answer_with_the_templates_message(
+    committed_level_1: Path,
+) -> None:
+    result = upgrade_script(committed_level_1, "2", "--data", "aws_region=mars-east-1")
+    assert result.returncode == 1
+    assert "aws_region must be an AWS region code" in result.stdout + result.stderr
+    assert answers(committed_level_1)["maturity_level"] == 1

@@ -85,3 +85,17 @@ def test_preview_refuses_a_downgrade_like_the_upgrade(render: Callable[..., Path
     result = upgrade_script(project, "2", "--dry-run")
     assert result.returncode == 2
     assert "downgrades are not supported" in result.stderr
+
+
+def test_preview_lists_new_questions_with_their_answers_and_how_to_choose(
+    edited_level_1: Path,
+) -> None:
+    defaults = upgrade_script(edited_level_1, "3", "--dry-run")
+    assert defaults.returncode == 0, defaults.stderr
+    assert "aws_region: us-east-1  (default)" in defaults.stdout
+    assert "notification_channel: none  (default)" in defaults.stdout
+    assert 'make upgrade LEVEL=3 DATA="aws_region=... notification_channel=..."' in defaults.stdout
+
+    chosen = upgrade_script(edited_level_1, "3", "--dry-run", "--data", "aws_region=eu-west-1")
+    assert "aws_region: eu-west-1  (your DATA)" in chosen.stdout
+    assert 'make upgrade LEVEL=3 DATA="notification_channel=..."' in chosen.stdout
