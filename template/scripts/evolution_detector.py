@@ -4,7 +4,7 @@
 Measures the project (git history and tags, services, tests, coverage, workflows),
 reads the figures only you know from the ``metrics:`` section of
 config/evolution.yml, evaluates the roadmap and feature-flag triggers, and
-recommends the next level with the exact ``copier update`` command.
+recommends the next level with the exact ``make upgrade LEVEL=N`` command.
 
 Exit codes: 0 no upgrade due, 10 an upgrade is due, 2 configuration error.
 ``--json`` for machines, ``--markdown`` for job summaries.

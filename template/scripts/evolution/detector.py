@@ -33,7 +33,7 @@ from .words import in_words
 EXIT_OK = 0
 EXIT_UPGRADE_DUE = 10
 EXIT_CONFIG_ERROR = 2
-UPGRADE_COMMAND = "copier update --trust --defaults --data maturity_level={level}"
+UPGRADE_COMMAND = "make upgrade LEVEL={level}"
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ def _advice(report: Report) -> list[str]:
         advice += [
             f"Upgrade to level {target} ({LEVELS[target]}):",
             f"  {UPGRADE_COMMAND.format(level=target)}",
-            f"  (make upgrade LEVEL={target} runs it, then locks and checks the result)",
+            f"  (make upgrade-preview LEVEL={target} first shows what it would change)",
         ]
         higher = [level for level in report.due if level != target]
         if higher:

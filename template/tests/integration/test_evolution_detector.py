@@ -120,7 +120,7 @@ def test_a_team_of_three_makes_level_2_due(
     assert "level 2 (Automated): HOLDS" in output
     assert "more than 2 people who committed in the last 90 days (now: 3)" in output
     assert "deployments more often than weekly (now: 0.2" in output
-    assert "copier update --trust --defaults --data maturity_level=2" in output
+    assert "make upgrade LEVEL=2" in output
     report = analyse(project.path)
     assert report.metrics["deployment_frequency"].detail.startswith("3 deployments in the last")
     assert report.metrics["production_deployment"].value is True
@@ -213,7 +213,7 @@ def test_owner_figures_decide_higher_levels_but_the_advice_is_one_level(
     assert report["recommendation"] == {
         "level": 2,
         "name": "Automated",
-        "command": "copier update --trust --defaults --data maturity_level=2",
+        "command": "make upgrade LEVEL=2",
         "also_due": [3, 4],
     }
     assert report["metrics"]["uptime_requirement"]["value"] == {"amount": 99.95, "unit": None}
