@@ -125,6 +125,14 @@ CODEDEPLOY_CONFIGS = (
     "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
     "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
 )
+# The deployment_config question's choices: what each configuration does.
+CODEDEPLOY_CHOICES = {
+    "ECSCanary10Percent5Minutes - 10% first, the rest after 5 minutes": CODEDEPLOY_CONFIGS[1],
+    "ECSCanary10Percent15Minutes - 10% first, the rest after 15 minutes": CODEDEPLOY_CONFIGS[2],
+    "ECSLinear10PercentEvery1Minutes - 10% more every minute": CODEDEPLOY_CONFIGS[3],
+    "ECSLinear10PercentEvery3Minutes - 10% more every 3 minutes": CODEDEPLOY_CONFIGS[4],
+    "ECSAllAtOnce - all traffic at once": CODEDEPLOY_CONFIGS[0],
+}
 
 
 @cache
@@ -168,4 +176,5 @@ class MaturityContext(ContextHook):
         context["roadmap"] = ROADMAP
         context["aws_regions"] = AWS_REGIONS
         context["codedeploy_configs"] = CODEDEPLOY_CONFIGS
+        context["codedeploy_choices"] = CODEDEPLOY_CHOICES
         context["upgrade_requirements"] = list(upgrade_requirements())
