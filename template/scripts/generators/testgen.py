@@ -654,7 +654,8 @@ def _test_source(
         body.append(f"assert {again} == result")
     decorator = f"@given({', '.join(given)})\n" if given else ""
     if given and any(rendered.fixture for _, rendered in parameters):
-        decorator = "@settings(deadline=None)  # SQLite and HTTP in process\n" + decorator
+        # Each example goes through SQLite and HTTP in process: fewer, with no deadline.
+        decorator = "@settings(deadline=None, max_examples=20)\n" + decorator
     header = f"def test_{name}({', '.join(signature)}) -> None:\n"
     return decorator + header + "".join(f"    {line}\n" for line in body)
 
