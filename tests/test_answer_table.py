@@ -21,15 +21,15 @@ from test_generated_project import (
 
 # (id, level, answers). The ladder walk covers levels 1-4 with its own answers
 # and every check; these rows cover the rest of the accepted set in as few
-# renders as possible. The first row runs every check too; the level-4 rows
-# differ from the ladder only in files that linters judge (the CodeDeploy
-# config in app.yml, the Python version in pyproject, Dockerfiles and workflows),
-# so they run the linters.
-FULL_CHECKS = "level-3-one-symbol-30-char-slug-binance-slack-proprietary"
+# renders as possible. The first row runs every check too. The others differ
+# from it only in files that linters judge (the Python version in pyproject,
+# Dockerfiles and workflows; the CodeDeploy config in app.yml, production.json
+# and production.yml), so they run the linters: no Python code reads either.
+FULL_CHECKS = "level-4-longest-names-one-symbol-binance-slack-proprietary-linear-3"
 TABLE: list[tuple[str, int, dict[str, Any]]] = [
     (
-        "level-3-one-symbol-30-char-slug-binance-slack-proprietary",
-        3,
+        FULL_CHECKS,
+        4,
         {
             # the longest name and slug the validators accept: 50 and 30 characters
             "project_name": "Thirty Characters Of Slug Here And Twenty More Xyz",
@@ -40,6 +40,7 @@ TABLE: list[tuple[str, int, dict[str, Any]]] = [
             "exchange_id": "binance",
             "notification_channel": "slack",
             "python_version": "3.11",
+            "deployment_config": "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
         },
     ),
     (
@@ -59,11 +60,6 @@ TABLE: list[tuple[str, int, dict[str, Any]]] = [
             "license": "MIT",
             "deployment_config": "CodeDeployDefault.ECSCanary10Percent15Minutes",
         },
-    ),
-    (
-        "level-4-linear-3-minutes",
-        4,
-        {"deployment_config": "CodeDeployDefault.ECSLinear10PercentEvery3Minutes"},
     ),
     (
         "level-4-canary-5-minutes-sample",
