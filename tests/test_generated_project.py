@@ -3,12 +3,13 @@ upgrade: its own tests and every linter of its ecosystem pass, at every level.""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shlex
+import shutil
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -20,6 +21,7 @@ from owner_edits import (
     leftover_conflicts,
     make_user_edits,
 )
+from pytest_copier.plugin import CopierFixture
 
 # The ladder walks with answers typed the way people type them (see
 # test_answer_table.py for the rest of the accepted set).
@@ -113,14 +115,6 @@ def failed_checks(project: Path) -> list[str]:
     return failures
 
 
-def keep_only_the_lock(project: Path, message: str) -> None:
-    """Commit the uv.lock that `uv sync` wrote and drop what the checks generated
-    (docs/api/ from generate-docs, for one), as an owner would before upgrading."""
-    run(["git", "add", "uv.lock"], project)
-    run(["git", "commit", "-q", "--no-verify", "--allow-empty", "-m", message], project)
-    run(["git", "clean", "-fdq"], project)
-
-
 def tracked_digest(project: Path) -> dict[str, str]:
     """Path -> sha256 of every file git would commit, except the lock file
     (`uv sync` writes it in the laddered project only)."""
@@ -132,47 +126,89 @@ def tracked_digest(project: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.slow
-def test_ladder_walk_keeps_edits_passes_every_check_at_each_level_and_equals_a_fresh_copy(
-    copier: Any, render: Callable[..., Path]
-) -> None:
+def commit_the_lock(project: Path, message: str) -> None:
+    """Lock the project's dependencies and commit uv.lock, as `make upgrade` does."""
+    run(["uv", "lock", "--quiet"], project)
+    run(["git", "add", "uv.lock"], project)
+    run(["git", "commit", "-q", "--no-verify", "--allow-empty", "-m", message], project)
+
+
+def walk_the_ladder(copier: CopierFixture, root: Path) -> None:
     """Level 1 with free-typed answers and an owner's edits, then 2, 3 and 4 one
-    step at a time: after each step the project's own tests and every linter pass
-    and the edits are there; at the end the tree equals a straight level-4 copy
-    with the same answers and edits."""
-    project = render(1, name="ladder", **LADDER_ANSWERS)
+    update at a time, each level's project kept as root/level-N/my-bot."""
+    project = root / "walk" / "my-bot"
+    copier.copy(project, maturity_level=1, **LADDER_ANSWERS)
     git_commit_all(project, "Generate at level 1")
     make_user_edits(project)
     git_commit_all(project, "Our own changes")
-    failures = failed_checks(project)
-    assert not failures, "level 1:\n" + "\n".join(failures)
-    keep_only_the_lock(project, "Lock at level 1")
-
+    commit_the_lock(project, "Lock at level 1")
+    shutil.copytree(project, root / "level-1" / "my-bot", symlinks=True)
     for level in LEVELS[1:]:
         copier.update(project, maturity_level=level, **LADDER_ANSWERS_FROM_LEVEL.get(level, {}))
+        git_commit_all(project, f"Upgrade to level {level}")
+        if level == 2:
+            edit_testing_workflow(project)
+            git_commit_all(project, "More time for the tests")
+        commit_the_lock(project, f"Lock after level {level}")
+        shutil.copytree(project, root / f"level-{level}" / "my-bot", symlinks=True)
+
+
+@pytest.fixture(scope="session")
+def ladder(
+    copier_template: Path, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> dict[int, Path]:
+    """The laddered project at each level, walked once for all xdist workers
+    (the first to ask walks it under a lock; the others wait and reuse it)."""
+    shared = tmp_path_factory.getbasetemp()
+    root = (shared if worker_id == "master" else shared.parent) / "ladder"
+    root.mkdir(exist_ok=True)
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "walked").exists():
+            copier = CopierFixture(copier_template, {}, pytest.MonkeyPatch())
+            walk_the_ladder(copier, root)
+            (root / "walked").touch()
+    return {level: root / f"level-{level}" / "my-bot" for level in LEVELS}
+
+
+@pytest.mark.slow
+def test_ladder_walk_keeps_edits_at_each_level_and_equals_a_fresh_copy(
+    ladder: dict[int, Path], render: Callable[..., Path]
+) -> None:
+    """After each update the level's answers, files and the owner's edits are
+    there with no conflict left; at the end the tree equals a straight level-4
+    copy with the same answers and edits."""
+    for level in LEVELS:
+        project = ladder[level]
         assert answers(project)["maturity_level"] == level
         assert evolution(project)["current_level"] == level
         missing = sorted(p for p in added_by(level) if not (project / p).is_file())
         assert not missing, f"update to level {level} did not add {missing}"
         assert_user_edits_kept(project, level)
         assert leftover_conflicts(project) == []
-        git_commit_all(project, f"Upgrade to level {level}")
-        if level == 2:
-            edit_testing_workflow(project)
-            git_commit_all(project, "More time for the tests")
-        failures = failed_checks(project)
-        assert not failures, f"level {level}:\n" + "\n".join(failures)
-        keep_only_the_lock(project, f"Lock after level {level}")
 
     same_answers = {
         key: value
-        for key, value in answers(project).items()
+        for key, value in answers(ladder[4]).items()
         if not key.startswith("_") and key != "maturity_level"
     }
     fresh = render(4, name="fresh", **same_answers)
     make_user_edits(fresh)
     edit_testing_workflow(fresh)
     git_commit_all(fresh, "Generate at level 4 with the same edits")
-    laddered, direct = tracked_digest(project), tracked_digest(fresh)
+    laddered, direct = tracked_digest(ladder[4]), tracked_digest(fresh)
     assert sorted(set(laddered) ^ set(direct)) == []
     assert [path for path in laddered if laddered[path] != direct[path]] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", LEVELS)
+def test_laddered_project_passes_every_check_at_level(
+    ladder: dict[int, Path], tmp_path: Path, level: int
+) -> None:
+    """The laddered project's own tests and every linter of its ecosystem pass
+    at each level (a copy, so the walk's snapshots stay as the walk left them)."""
+    project = tmp_path / "my-bot"
+    shutil.copytree(ladder[level], project, symlinks=True)
+    failures = failed_checks(project)
+    assert not failures, f"level {level}:\n" + "\n".join(failures)
