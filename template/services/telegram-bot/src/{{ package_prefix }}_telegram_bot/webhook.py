@@ -42,13 +42,16 @@ MAX_UPDATE_BYTES = 1_000_000
 logger = logging.getLogger(__name__)
 
 
-def _error(status: int, error: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": error, "detail": detail}, status_code=status)
+def _error(
+    status: int, error: str, detail: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
-        return _error(exc.status_code, "http_error", str(exc.detail))
+        # A 405 keeps Starlette's Allow header (RFC 9110).
+        return _error(exc.status_code, "http_error", str(exc.detail), exc.headers)
     return _error(500, "internal_error", "unexpected error")
 
 
