@@ -55,6 +55,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error(500, "internal_error", "unexpected error")
 
 
+async def _bounded_body(request: Request) -> bytes | None:
+    """The request body, or None once it is over MAX_UPDATE_BYTES: refused by its
+    Content-Length before reading, and a chunked body is read no further than that."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPDATE_BYTES:
+            return None
+    return bytes(body)
+
+
 def create_webhook_app(
     application: BotApplication,
     secret: str,
@@ -74,8 +88,8 @@ def create_webhook_app(
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             return _error(403, "forbidden", f"missing or wrong {SECRET_HEADER} header")
-        body = await request.body()
-        if len(body) > MAX_UPDATE_BYTES:
+        body = await _bounded_body(request)
+        if body is None:
             return _error(413, "too_large", f"an update is at most {MAX_UPDATE_BYTES} bytes")
         try:
             data = json.loads(body)
