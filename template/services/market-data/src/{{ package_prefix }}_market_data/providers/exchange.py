@@ -4,24 +4,37 @@ Each request has a timeout; timeouts, connection errors, HTTP 429/418 and 5xx
 are retried a bounded number of times with exponential backoff and jitter
 (a `Retry-After` longer than the backoff cap is not waited for: the caller
 serves its cached value instead).
+
+Symbols are checked against the exchange's list of markets first (fetched once
+by the first request, refreshed every few hours), so unknown symbols cost no
+upstream call. While the list cannot be had, symbols are asked for directly and
+the ones the exchange refuses are remembered for a while (a negative cache).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from ..market import INTERVALS, Candle, Ticker
-from .base import UpstreamError
-from .exchanges import EXCHANGES, Exchange
+from .base import UnknownSymbolError, UpstreamError, close_symbols
+from .exchanges import EXCHANGES, Exchange, Params
 
 MAX_BACKOFF = 2.0
 _RETRIED = ("timeout", "unreachable", "rate_limited", "server_error")
+MARKETS_TTL = 6 * 3600.0  # listings change rarely
+MARKETS_RETRY = 60.0  # after a failed fetch of the list
+UNKNOWN_TTL = 600.0  # how long a symbol the exchange refused stays refused
+UNKNOWN_MAX = 10_000  # entries of the negative cache, so it cannot grow without bound
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ExchangeProvider:
@@ -42,6 +55,10 @@ class ExchangeProvider:
         if exchange_id not in EXCHANGES:
             raise ValueError(f"exchange must be one of {', '.join(EXCHANGES)}, not {exchange_id!r}")
         self.exchange: Exchange = EXCHANGES[exchange_id]
+        self._markets: frozenset[str] | None = None
+        self._markets_due = 0.0  # when to fetch the list (again)
+        self._markets_lock = asyncio.Lock()
+        self._unknown: dict[str, float] = {}  # symbol -> until when it is known to be unknown
         self._retries = max(0, retries)
         self._backoff = backoff
         self._clock = clock
@@ -109,14 +126,53 @@ class ExchangeProvider:
             attempt += 1
             await self._sleep(delay)
 
+    async def markets(self) -> frozenset[str] | None:
+        """The symbols the exchange trades (one fetch for all callers, refreshed every
+        MARKETS_TTL), or None while the list cannot be had."""
+        if self._clock() < self._markets_due:
+            return self._markets
+        async with self._markets_lock:
+            if self._clock() >= self._markets_due:
+                path, params = self.exchange.markets_request
+                try:
+                    self._markets = self.exchange.parse_markets(await self._get("", path, params))
+                    self._markets_due = self._clock() + MARKETS_TTL
+                except UpstreamError as exc:
+                    log.warning("%s: no list of markets (%s); asking per symbol", self.name, exc)
+                    self._markets_due = self._clock() + MARKETS_RETRY
+        return self._markets
+
+    async def _check_listed(self, symbol: str) -> None:
+        """Raise UnknownSymbolError, without asking the exchange, for a symbol it does not list."""
+        markets = await self.markets()
+        if markets is not None and symbol not in markets:
+            raise UnknownSymbolError(
+                symbol, f"{self.name} does not list {symbol}", close_symbols(symbol, markets)
+            )
+        if self._unknown.get(symbol, 0.0) > self._clock():
+            raise UnknownSymbolError(symbol, f"{self.name} does not list {symbol}")
+
+    async def _symbol_data(
+        self, symbol: str, request: tuple[str, Params], parse: Callable[[str, Any], T]
+    ) -> T:
+        """One request for a symbol's data, parsed; remembers the symbols the exchange refuses."""
+        try:
+            return parse(symbol, await self._get(symbol, *request))
+        except UnknownSymbolError:
+            if len(self._unknown) >= UNKNOWN_MAX:
+                self._unknown.clear()
+            self._unknown[symbol] = self._clock() + UNKNOWN_TTL
+            raise
+
     async def ticker(self, symbol: str) -> Ticker:
         """Last price and 24h change of `symbol` from the exchange's ticker endpoint."""
-        path, params = self.exchange.ticker_request(symbol)
-        payload = await self._get(symbol, path, params)
-        return self.exchange.parse_ticker(symbol, payload)
+        await self._check_listed(symbol)
+        request = self.exchange.ticker_request(symbol)
+        return await self._symbol_data(symbol, request, self.exchange.parse_ticker)
 
     async def candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
         """The newest `limit` closed candles, oldest first, paging back as the exchange requires."""
+        await self._check_listed(symbol)
         step = INTERVALS[interval]
         now_ms = int(self._clock() * 1000)
         by_time: dict[int, Candle] = {}
@@ -124,8 +180,8 @@ class ExchangeProvider:
         wanted = limit + 1  # the newest row is usually the candle still open
         while True:
             page = min(self.exchange.max_page, wanted)
-            path, params = self.exchange.candles_request(symbol, interval, page, before)
-            rows = self.exchange.parse_candles(symbol, await self._get(symbol, path, params))
+            request = self.exchange.candles_request(symbol, interval, page, before)
+            rows = await self._symbol_data(symbol, request, self.exchange.parse_candles)
             for candle in rows:
                 if candle.open_time + step <= now_ms:
                     by_time[candle.open_time] = candle

@@ -54,6 +54,8 @@ class Exchange:
     parse_candles: Callable[[str, Any], list[Candle]]
     max_page: int
     check_error: Callable[[str, int, Any], None]
+    markets_request: tuple[str, Params]
+    parse_markets: Callable[[Any], frozenset[str]]
 
 
 # ------------------------------------------------------------------ Binance
@@ -108,6 +110,18 @@ def _binance_candles(_symbol: str, payload: Any) -> list[Candle]:
         raise UpstreamError("malformed", f"binance klines: {exc}") from None
 
 
+def _binance_markets(payload: Any) -> frozenset[str]:
+    """exchangeInfo's spot symbols that trade now, as BASE-QUOTE."""
+    try:
+        return frozenset(
+            f"{row['baseAsset']}-{row['quoteAsset']}"
+            for row in payload["symbols"]
+            if row["status"] == "TRADING"
+        )
+    except (KeyError, TypeError) as exc:
+        raise UpstreamError("malformed", f"binance exchangeInfo: {exc}") from None
+
+
 BINANCE = Exchange(
     name="binance",
     base_url="https://api.binance.com",
@@ -118,6 +132,8 @@ BINANCE = Exchange(
     parse_candles=_binance_candles,
     max_page=1000,
     check_error=_binance_error,
+    markets_request=("/api/v3/exchangeInfo", {"permissions": "SPOT"}),
+    parse_markets=_binance_markets,
 )
 
 
@@ -187,6 +203,15 @@ def _okx_candles(symbol: str, payload: Any) -> list[Candle]:
         raise UpstreamError("malformed", f"okx candles: {exc}") from None
 
 
+def _okx_markets(payload: Any) -> frozenset[str]:
+    """public/instruments' spot instruments that trade now (state live)."""
+    data = _okx_data("", payload)
+    try:
+        return frozenset(str(row["instId"]) for row in data if row["state"] == "live")
+    except (KeyError, TypeError) as exc:
+        raise UpstreamError("malformed", f"okx instruments: {exc}") from None
+
+
 OKX = Exchange(
     name="okx",
     base_url="https://www.okx.com",
@@ -197,6 +222,8 @@ OKX = Exchange(
     parse_candles=_okx_candles,
     max_page=300,
     check_error=_okx_error,
+    markets_request=("/api/v5/public/instruments", {"instType": "SPOT"}),
+    parse_markets=_okx_markets,
 )
 
 EXCHANGES: dict[str, Exchange] = {exchange.name: exchange for exchange in (BINANCE, OKX)}
