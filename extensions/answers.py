@@ -124,7 +124,6 @@ class AnswerFilters(Extension):
         super().__init__(environment)
         environment.filters["admit_answer"] = admit_answer
         environment.filters["slugify"] = slugify
-        environment.filters["normalize_region"] = normalize_region
         environment.filters["symbols_error"] = symbols_error
         environment.filters["level_error"] = level_error
 

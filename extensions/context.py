@@ -117,22 +117,23 @@ AWS_REGIONS = (
     "me-south-1", "me-central-1", "il-central-1", "af-south-1",
 )  # fmt: skip
 
-# CodeDeploy's predefined ECS traffic-shifting configurations.
-CODEDEPLOY_CONFIGS = (
-    "CodeDeployDefault.ECSAllAtOnce",
-    "CodeDeployDefault.ECSCanary10Percent5Minutes",
-    "CodeDeployDefault.ECSCanary10Percent15Minutes",
-    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
-    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
-)
-# The deployment_config question's choices: what each configuration does.
-CODEDEPLOY_CHOICES = {
-    "ECSCanary10Percent5Minutes - 10% first, the rest after 5 minutes": CODEDEPLOY_CONFIGS[1],
-    "ECSCanary10Percent15Minutes - 10% first, the rest after 15 minutes": CODEDEPLOY_CONFIGS[2],
-    "ECSLinear10PercentEvery1Minutes - 10% more every minute": CODEDEPLOY_CONFIGS[3],
-    "ECSLinear10PercentEvery3Minutes - 10% more every 3 minutes": CODEDEPLOY_CONFIGS[4],
-    "ECSAllAtOnce - all traffic at once": CODEDEPLOY_CONFIGS[0],
+# CodeDeploy's predefined ECS traffic-shifting configurations, and what each does
+# (the deployment_config question's choice labels).
+CODEDEPLOY_CONFIGS = {
+    "CodeDeployDefault.ECSAllAtOnce": "all traffic at once",
+    "CodeDeployDefault.ECSCanary10Percent5Minutes": "10% first, the rest after 5 minutes",
+    "CodeDeployDefault.ECSCanary10Percent15Minutes": "10% first, the rest after 15 minutes",
+    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes": "10% more every minute",
+    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes": "10% more every 3 minutes",
 }
+
+
+def codedeploy_choices() -> dict[str, str]:
+    """``label: configuration`` for the question, such as ``ECSAllAtOnce - all traffic at once``."""
+    return {
+        f"{name.removeprefix('CodeDeployDefault.')} - {what}": name
+        for name, what in CODEDEPLOY_CONFIGS.items()
+    }
 
 
 @cache
@@ -175,6 +176,6 @@ class MaturityContext(ContextHook):
         context["flags"] = flags_for(level)
         context["roadmap"] = ROADMAP
         context["aws_regions"] = AWS_REGIONS
-        context["codedeploy_configs"] = CODEDEPLOY_CONFIGS
-        context["codedeploy_choices"] = CODEDEPLOY_CHOICES
+        context["codedeploy_configs"] = tuple(CODEDEPLOY_CONFIGS)
+        context["codedeploy_choices"] = codedeploy_choices()
         context["upgrade_requirements"] = list(upgrade_requirements())

@@ -83,9 +83,9 @@ def accepted_values() -> dict[str, set[str]]:
         if listed:
             accepted[key] = set(re.findall(r"'([^']*)'", listed.group(1)))
     context = (ROOT / "extensions" / "context.py").read_text()
-    configs = re.search(r"CODEDEPLOY_CONFIGS = \(([^)]*)\)", context)
+    configs = re.search(r"CODEDEPLOY_CONFIGS = \{([^}]*)\}", context)
     assert configs
-    accepted["deployment_config"] = set(re.findall(r'"([^"]+)"', configs.group(1)))
+    accepted["deployment_config"] = set(re.findall(r'"(CodeDeployDefault\.\w+)"', configs.group(1)))
     return accepted
 
 
