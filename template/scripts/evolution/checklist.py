@@ -89,10 +89,14 @@ class Repo:
     def names_in(self, workflow: str) -> tuple[list[str], list[str]]:
         """The variables and the secrets a workflow reads (GITHUB_TOKEN left out)."""
         path = self.root / ".github" / "workflows" / f"{workflow}.yml"
-        found = set(_EXPRESSION_NAME.findall(self.text(path)))
+        found = {
+            (kind, key)
+            for kind, key in _EXPRESSION_NAME.findall(self.text(path))
+            if key != "GITHUB_TOKEN"
+        }
         return (
             sorted(key for kind, key in found if kind == "vars"),
-            sorted(key for kind, key in found if kind == "secrets" and key != "GITHUB_TOKEN"),
+            sorted(key for kind, key in found if kind == "secrets"),
         )
 
     @cached_property
@@ -290,12 +294,8 @@ def _documented_names(repo: Repo, workflows: list[str]) -> Check:
     """Every secret and variable the workflows read is named in docs/deployment/."""
     used: set[str] = set()
     for name in workflows:
-        path = repo.root / ".github" / "workflows" / f"{name}.yml"
-        used |= {
-            f"{kind}.{key}"
-            for kind, key in _EXPRESSION_NAME.findall(repo.text(path))
-            if key != "GITHUB_TOKEN"
-        }
+        variables, secrets = repo.names_in(name)
+        used |= {f"vars.{key}" for key in variables} | {f"secrets.{key}" for key in secrets}
     docs = repo.texts("docs/deployment/**/*.md")
     if not docs:
         return _missing("docs/deployment/ has no documentation", "document every secret there")
@@ -574,12 +574,16 @@ def staging_in_aws(repo: Repo) -> str:
     return f"{_stack(repo, 'staging')}, and `{smoke}` passes"
 
 
+def _github_setting(path: str, jq: str, lists: str) -> str:
+    """How to confirm a GitHub setting that apply-branch-protection.sh makes."""
+    command = f"gh api repos/{{owner}}/{{repo}}/{path} --jq {jq}"
+    return f"`{command}` lists {lists} (scripts/setup/apply-branch-protection.sh sets it)"
+
+
 def branch_protection(repo: Repo) -> str:
     """main is protected on GitHub."""
-    command = "gh api repos/{owner}/{repo}/branches/main/protection"
-    return (
-        f"`{command} --jq .required_status_checks.contexts` lists the CI checks "
-        "(scripts/setup/apply-branch-protection.sh sets them)"
+    return _github_setting(
+        "branches/main/protection", ".required_status_checks.contexts", "the CI checks"
     )
 
 
@@ -590,10 +594,8 @@ def staging_settings(repo: Repo) -> str:
 
 def production_approval(repo: Repo) -> str:
     """The production GitHub environment requires a reviewer."""
-    command = "gh api repos/{owner}/{repo}/environments/production"
-    return (
-        f"`{command} --jq '.protection_rules[].type'` lists required_reviewers "
-        "(scripts/setup/apply-branch-protection.sh sets it)"
+    return _github_setting(
+        "environments/production", "'.protection_rules[].type'", "required_reviewers"
     )
 
 
