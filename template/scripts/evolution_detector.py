@@ -15,10 +15,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parent
-sys.path.insert(0, str(SCRIPTS))
-
-from evolution.detector import main  # noqa: E402
+# Python puts this script's folder, scripts/, first on the import path.
+from evolution.detector import main
 
 if __name__ == "__main__":
-    sys.exit(main(root=SCRIPTS.parent))
+    sys.exit(main(root=Path(__file__).resolve().parent.parent))
