@@ -15,6 +15,7 @@ from conftest import ROOT, answers, git_commit_all, run, tool
 from test_generated_project import (
     LADDER_ANSWERS,
     LADDER_ANSWERS_FROM_LEVEL,
+    check_failures,
     failed_checks,
     project_checks,
 )
@@ -116,16 +117,9 @@ def static_failures(project: Path) -> list[str]:
     checks = [
         ("ruff check", [tool("ruff"), "check", "--no-cache", "."]),
         ("ruff format", [tool("ruff"), "format", "--check", "--no-cache", "."]),
-        *((name, command) for name, command in project_checks(project) if command[0] != "uv"),
+        *(check for check in project_checks(project) if check[1][0] not in ("uv", "env")),
     ]
-    failures = []
-    for name, command in checks:
-        if command[0] == "env":
-            continue
-        result = run(command, project, check=False)
-        if result.returncode != 0:
-            failures.append(f"== {name}: {result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return failures
+    return check_failures(project, checks)
 
 
 @pytest.mark.slow

@@ -104,8 +104,13 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
 def failed_checks(project: Path) -> list[str]:
     """Sync the project, run every check, and describe each one that failed."""
     run(["uv", "sync", "--all-packages", "--quiet"], project)
+    return check_failures(project, project_checks(project))
+
+
+def check_failures(project: Path, checks: list[tuple[str, list[str]]]) -> list[str]:
+    """Run `checks` in the project and describe each one that failed."""
     failures = []
-    for name, command in project_checks(project):
+    for name, command in checks:
         result = run(command, project, check=False)
         if result.returncode != 0:
             failures.append(
