@@ -576,7 +576,8 @@ def staging_in_aws(repo: Repo) -> str:
 
 def _github_setting(path: str, jq: str, lists: str) -> str:
     """How to confirm a GitHub setting that apply-branch-protection.sh makes."""
-    command = f"gh api repos/{{owner}}/{{repo}}/{path} --jq {jq}"
+    # {owner} and {repo} are gh's own placeholders for the current repository.
+    command = "gh api repos/{owner}/{repo}/" + f"{path} --jq {jq}"
     return f"`{command}` lists {lists} (scripts/setup/apply-branch-protection.sh sets it)"
 
 
