@@ -173,6 +173,9 @@ class MaturityContext(ContextHook):
         context["next_level"] = min(level + 1, max(LEVELS))
         context["features"] = features_for(level)
         context["evolution_features"] = EVOLUTION_FEATURES
+        context["ladder_adds"] = {
+            n: [name for name, first in FEATURE_LEVELS.items() if first == n] for n in LEVELS
+        }
         context["flags"] = flags_for(level)
         context["roadmap"] = ROADMAP
         context["aws_regions"] = AWS_REGIONS

@@ -15,8 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Python puts this script's folder, scripts/, first on the import path.
-from evolution.detector import main
+from ops.evolution.detector import main
 
 if __name__ == "__main__":
     sys.exit(main(root=Path(__file__).resolve().parent.parent))

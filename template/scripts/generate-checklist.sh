@@ -9,12 +9,10 @@
 #   scripts/generate-checklist.sh --strict     exit 1 when a repository item is missing
 #
 # Exit codes: 0 printed; 1 with --strict when a repository item is missing; 2 bad usage.
-# The checks live in scripts/evolution/checklist.py.
+# The checks live in ops/src/ops/evolution/checklist.py.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PYTHONPATH="${root}/scripts${PYTHONPATH:+:${PYTHONPATH}}"
-
 if [ -x "${root}/.venv/bin/python" ]; then
   python=("${root}/.venv/bin/python")
 elif command -v uv > /dev/null 2>&1; then
@@ -25,4 +23,4 @@ else
 fi
 
 cd "${root}"
-exec "${python[@]}" -m evolution.checklist "$@"
+exec "${python[@]}" -m ops.evolution.checklist "$@"

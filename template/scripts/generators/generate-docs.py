@@ -12,10 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(SCRIPTS))
-
-from generators.docgen import main  # noqa: E402
+from ops.generators.docgen import main
 
 if __name__ == "__main__":
-    sys.exit(main(root=SCRIPTS.parent))
+    sys.exit(main(root=Path(__file__).resolve().parents[2]))

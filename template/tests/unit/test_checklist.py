@@ -8,7 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from evolution.checklist import (
+
+from ops.evolution.checklist import (
     EXIT_CONFIG_ERROR,
     EXIT_MISSING,
     EXIT_OK,
@@ -44,10 +45,10 @@ jobs:
       name: production
       url: ${{ vars.PRODUCTION_URL }}
     steps:
-      - run: uv run python scripts/deploy/ecs_deploy.py deploy --environment production
+      - run: uv run ecs-deploy deploy --environment production
       - name: Roll back to the previous task definition
         if: failure()
-        run: uv run python scripts/deploy/ecs_deploy.py rollback --environment production
+        run: uv run ecs-deploy rollback --environment production
       - run: curl -X POST "$HOOK"
         env:
           HOOK: ${{ secrets.SLACK_WEBHOOK_URL }}
@@ -220,7 +221,7 @@ jobs:
       name: staging
       url: ${{ vars.STAGING_URL }}
     steps:
-      - run: uv run python scripts/deploy/ecs_deploy.py deploy --environment staging
+      - run: uv run ecs-deploy deploy --environment staging
         env:
           ROLE: ${{ vars.AWS_DEPLOY_ROLE_ARN }}
 """

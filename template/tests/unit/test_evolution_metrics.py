@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from evolution.config import ConfigError, EvolutionConfig, Flag, owner_value
-from evolution.metrics import (
+
+from ops.evolution.config import ConfigError, EvolutionConfig, Flag, owner_value
+from ops.evolution.metrics import (
     Deployment,
     Metric,
     count_tests,
@@ -20,7 +21,7 @@ from evolution.metrics import (
     lookup,
     service_dirs,
 )
-from evolution.triggers import PER_WEEK, Quantity
+from ops.evolution.triggers import PER_WEEK, Quantity
 
 TEST_MODULE = """
 import pytest

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from evolution.triggers import (
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ops.evolution.triggers import (
     FREQUENCIES,
     PER_WEEK,
     Quantity,
@@ -16,8 +19,6 @@ from evolution.triggers import (
     parse,
     parse_quantity,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 # Every trigger of seed 001, exactly as it writes them.
 SEED_TRIGGERS = [

@@ -1,10 +1,11 @@
-"""scripts/evolution/words.py: triggers in plain words, each condition with its value."""
+"""ops/src/ops/evolution/words.py: triggers in plain words, each condition with its value."""
 
 from __future__ import annotations
 
 import pytest
-from evolution.triggers import PER_WEEK, Quantity, Value, parse
-from evolution.words import in_words
+
+from ops.evolution.triggers import PER_WEEK, Quantity, Value, parse
+from ops.evolution.words import in_words
 
 METRICS: dict[str, Value] = {
     "team_size": Quantity(3),

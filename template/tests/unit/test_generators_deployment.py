@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from generators.deploygen import main, output_key
+
+from ops.generators.deploygen import main, output_key
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "210987654321"

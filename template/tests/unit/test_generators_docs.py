@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from generators.docgen import COMMAND, check, main, schema_type
+
+from ops.generators.docgen import COMMAND, check, main, schema_type
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = [

@@ -14,8 +14,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from generators.testgen import main
 from hypothesis import Phase, settings
+
+from ops.generators.testgen import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMATTING = next(ROOT.glob("services/telegram-bot/src/*_telegram_bot/formatting.py"))

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from evolution.metrics import git
+
+from ops.evolution.metrics import git
 
 SERVICES = {"market-data": "MARKET_DATA_PORT", "telegram-bot": "BOT_PORT"}
 ENVIRONMENTS = ("staging", "production")

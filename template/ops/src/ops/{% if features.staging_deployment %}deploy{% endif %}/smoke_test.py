@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Smoke test a deployed market-data service: /health, /readiness and one real price.
 
-    uv run python scripts/deploy/smoke_test.py --base-url https://staging.example.com \\
+    uv run smoke-test --base-url https://staging.example.com \\
         [--symbol BTC-USDT] [--timeout 10] [--attempts 3] [--interval 5]
 
 Each check is retried up to ``--attempts`` times, ``--interval`` seconds apart, so a
@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from aws_deploy.errors import OneLineParser
+from ops.deploy.errors import OneLineParser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9]{2,15}-[A-Z0-9]{2,15}$")
 HEALTHY_STATUSES = frozenset({"ok", "healthy", "pass", "up"})
 MAX_BODY_BYTES = 1_000_000
-USER_AGENT = "smoke-test/1 (+scripts/deploy/smoke_test.py)"
+USER_AGENT = "smoke-test/1 (+smoke-test)"
 
 
 class CheckFailedError(Exception):

@@ -5,7 +5,7 @@ waits for its /health, then runs the bot: polling Telegram when TELEGRAM_BOT_TOK
 is set, otherwise (or with --console) chatting in this terminal. Ctrl-C or the end
 of the chat stops both. Settings come from the environment and `.env`.
 
-    uv run python scripts/run_local.py [--console]
+    uv run run-local [--console]
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from typing import IO
 
 from dotenv import dotenv_values
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from ops.project import project_root
+
 HEALTH_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
 
 def _settings() -> dict[str, str]:
     """`.env` overlaid by the environment, as the services themselves read them."""
-    from_file = dotenv_values(PROJECT_ROOT / ".env")
+    from_file = dotenv_values(project_root() / ".env")
     merged = {key: value for key, value in from_file.items() if value is not None}
     merged.update(os.environ)
     return merged
@@ -84,13 +85,13 @@ def _start_market_data(
     sink: IO[bytes] | None = None
     if console:
         # The chat owns the terminal: market-data logs to a file instead.
-        log = PROJECT_ROOT / settings.get("DATA_DIR", ".data") / "market-data.log"
+        log = project_root() / settings.get("DATA_DIR", ".data") / "market-data.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         sink = log.open("ab")
     try:
         process = subprocess.Popen(
             [_script("market-data")],
-            cwd=PROJECT_ROOT,
+            cwd=project_root(),
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=sink,
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bot_command = [_script("telegram-bot"), *(["--console"] if console else [])]
     bot = subprocess.Popen(
-        bot_command, cwd=PROJECT_ROOT, env={**os.environ, "MARKET_DATA_URL": url}
+        bot_command, cwd=project_root(), env={**os.environ, "MARKET_DATA_URL": url}
     )
     try:
         return bot.wait()

@@ -472,10 +472,10 @@ def experiments(repo: Repo) -> Check:
 
 
 def dashboard(repo: Repo) -> Check:
-    """scripts/monitoring/dashboard.py tracks deployments."""
-    if not repo.files("scripts/monitoring/dashboard.py"):
-        return _missing("no scripts/monitoring/dashboard.py", "add the deployment dashboard")
-    return Check(True, "scripts/monitoring/dashboard.py")
+    """deploy-dashboard tracks deployments."""
+    if not repo.files("deploy-dashboard"):
+        return _missing("no deploy-dashboard", "add the deployment dashboard")
+    return Check(True, "deploy-dashboard")
 
 
 def benchmarks_in_ci(repo: Repo) -> Check:
@@ -570,7 +570,7 @@ def _settings(repo: Repo, environment: str) -> str:
 
 def staging_in_aws(repo: Repo) -> str:
     """The staging stack exists and answers."""
-    smoke = "uv run python scripts/deploy/smoke_test.py --base-url <STAGING_URL>"
+    smoke = "uv run smoke-test --base-url <STAGING_URL>"
     return f"{_stack(repo, 'staging')}, and `{smoke}` passes"
 
 

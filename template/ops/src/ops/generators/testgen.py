@@ -663,15 +663,15 @@ def _test_source(
 # ------------------------------------------------------------------ targets
 
 
-def module_name_for(path: Path) -> tuple[str, Path]:
-    """The dotted module of a .py file and the folder to import it from."""
+def module_name_for(path: Path) -> str:
+    """The dotted module of a .py file inside a package (src/<package>/.../module.py)."""
     path = path.resolve()
     parts = [path.stem]
     folder = path.parent
     while (folder / "__init__.py").is_file():
         parts.insert(0, folder.name)
         folder = folder.parent
-    return ".".join(parts), folder
+    return ".".join(parts)
 
 
 def load_target(target: str, root: Path) -> tuple[types.ModuleType, str | None]:
@@ -681,9 +681,7 @@ def load_target(target: str, root: Path) -> tuple[types.ModuleType, str | None]:
         path = Path(spec) if Path(spec).is_absolute() else root / spec
         if not path.is_file():
             raise GenerationError(f"{spec}: no such file")
-        name, folder = module_name_for(path)
-        if str(folder) not in sys.path:
-            sys.path.insert(0, str(folder))
+        name = module_name_for(path)
     else:
         name = spec
     if not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*", name):
@@ -691,7 +689,10 @@ def load_target(target: str, root: Path) -> tuple[types.ModuleType, str | None]:
     try:
         module = importlib.import_module(name)
     except Exception as error:  # any import failure is reported in one line
-        raise GenerationError(f"cannot import {name}: {type(error).__name__}: {error}") from None
+        raise GenerationError(
+            f"cannot import {name}: {type(error).__name__}: {error} "
+            "(the module must be in a workspace package that uv sync installs)"
+        ) from None
     if function and not inspect.isfunction(getattr(module, function, None)):
         raise GenerationError(f"{name} has no function {function!r}")
     return module, function or None

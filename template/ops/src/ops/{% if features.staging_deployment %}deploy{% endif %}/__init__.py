@@ -1,3 +1,3 @@
 """Deploy the project's ECS services: names, image tags, task definition revisions,
-deployment records and CloudFormation parameters. `scripts/deploy/ecs_deploy.py` is
+deployment records and CloudFormation parameters. `ecs-deploy` is
 the command line over these modules."""
