@@ -29,7 +29,47 @@ from pathlib import Path
 
 # version -> (old path, new path), relative to the project root
 RENAMES: dict[str, list[tuple[str, str]]] = {
-    "0.2.0": [],
+    # The ops code became one workspace package, ops/ (src layout).
+    "0.2.0": [
+        ("scripts/run_local.py", "ops/src/ops/run_local.py"),
+        ("scripts/evolution/__init__.py", "ops/src/ops/evolution/__init__.py"),
+        ("scripts/evolution/checklist.py", "ops/src/ops/evolution/checklist.py"),
+        ("scripts/evolution/config.py", "ops/src/ops/evolution/config.py"),
+        ("scripts/evolution/detector.py", "ops/src/ops/evolution/detector.py"),
+        ("scripts/evolution/metrics.py", "ops/src/ops/evolution/metrics.py"),
+        ("scripts/evolution/triggers.py", "ops/src/ops/evolution/triggers.py"),
+        ("scripts/evolution/words.py", "ops/src/ops/evolution/words.py"),
+        ("scripts/generators/__init__.py", "ops/src/ops/generators/__init__.py"),
+        ("scripts/generators/testgen.py", "ops/src/ops/generators/testgen.py"),
+        ("scripts/generators/docgen.py", "ops/src/ops/generators/docgen.py"),
+        ("scripts/generators/deploygen.py", "ops/src/ops/generators/deploygen.py"),
+        ("scripts/monitoring/__init__.py", "ops/src/ops/monitoring/__init__.py"),
+        ("scripts/monitoring/health_check.py", "ops/src/ops/monitoring/health_check.py"),
+        ("scripts/monitoring/benchmark_compare.py", "ops/src/ops/monitoring/benchmark_compare.py"),
+        ("scripts/monitoring/dashboard.py", "ops/src/ops/monitoring/dashboard.py"),
+        ("scripts/monitoring/dashboard_aws.py", "ops/src/ops/monitoring/dashboard_aws.py"),
+        ("scripts/monitoring/dashboard_html.py", "ops/src/ops/monitoring/dashboard_html.py"),
+        ("scripts/monitoring/deployments.py", "ops/src/ops/monitoring/deployments.py"),
+        ("scripts/monitoring/dora.py", "ops/src/ops/monitoring/dora.py"),
+        ("scripts/monitoring/environment_status.py", "ops/src/ops/monitoring/environment_status.py"),
+        ("scripts/analytics/__init__.py", "ops/src/ops/analytics/__init__.py"),
+        ("scripts/analytics/experiments.py", "ops/src/ops/analytics/experiments.py"),
+        ("scripts/deploy/smoke_test.py", "ops/src/ops/deploy/smoke_test.py"),
+        ("scripts/deploy/telegram_webhook.py", "ops/src/ops/deploy/telegram_webhook.py"),
+        ("scripts/deploy/promotion.py", "ops/src/ops/deploy/promotion.py"),
+        ("scripts/deploy/ecs_deploy.py", "ops/src/ops/deploy/cli.py"),
+        ("scripts/deploy/aws_deploy/__init__.py", "ops/src/ops/deploy/__init__.py"),
+        ("scripts/deploy/aws_deploy/bluegreen.py", "ops/src/ops/deploy/bluegreen.py"),
+        ("scripts/deploy/aws_deploy/ecs.py", "ops/src/ops/deploy/ecs.py"),
+        ("scripts/deploy/aws_deploy/errors.py", "ops/src/ops/deploy/errors.py"),
+        ("scripts/deploy/aws_deploy/health.py", "ops/src/ops/deploy/health.py"),
+        ("scripts/deploy/aws_deploy/images.py", "ops/src/ops/deploy/images.py"),
+        ("scripts/deploy/aws_deploy/migration.py", "ops/src/ops/deploy/migration.py"),
+        ("scripts/deploy/aws_deploy/project.py", "ops/src/ops/deploy/project.py"),
+        ("scripts/deploy/aws_deploy/records.py", "ops/src/ops/deploy/records.py"),
+        ("scripts/deploy/aws_deploy/stackparams.py", "ops/src/ops/deploy/stackparams.py"),
+        ("scripts/deploy/aws_deploy/taskdefs.py", "ops/src/ops/deploy/taskdefs.py"),
+    ],
 }
 
 # relative path -> that file's text, or None when there is no such file

@@ -69,6 +69,7 @@ BAD_COMMANDS = [
 ]
 
 PY = ["uv", "run", "--no-sync", "python"]
+RUN = ["uv", "run", "--no-sync"]
 # (command, extra environment, words of the last stderr line)
 BAD_SCRIPT_RUNS = [
     (
@@ -89,12 +90,11 @@ BAD_SCRIPT_RUNS = [
         {},
         "invalid choice: 'moon'",
     ),
-    ([*PY, "scripts/release/bump_version.py", "banana"], {}, "unrecognized arguments: banana"),
-    ([*PY, "scripts/deploy/ecs_deploy.py", "deploy"], {}, "arguments are required: --environment"),
+    ([*RUN, "ecs-deploy", "deploy"], {}, "arguments are required: --environment"),
     (
         [
-            *PY,
-            "scripts/deploy/ecs_deploy.py",
+            *RUN,
+            "ecs-deploy",
             "deploy",
             "--environment",
             "moon",
@@ -105,33 +105,33 @@ BAD_SCRIPT_RUNS = [
         "invalid choice: 'moon'",
     ),
     (
-        [*PY, "scripts/deploy/smoke_test.py", "--base-url", "not-a-url"],
+        [*RUN, "smoke-test", "--base-url", "not-a-url"],
         {},
         "'not-a-url' is not an http:// or https:// URL",
     ),
     (
-        [*PY, "scripts/monitoring/health_check.py", "--url", "ftp://x"],
+        [*RUN, "health-check", "--url", "ftp://x"],
         {},
         "'ftp://x' is not an http:// or https:// URL",
     ),
     (
-        [*PY, "scripts/deploy/telegram_webhook.py", "set"],
+        [*RUN, "telegram-webhook", "set"],
         {"TELEGRAM_WEBHOOK_URL": ""},
         "no webhook URL: pass --url or set TELEGRAM_WEBHOOK_URL",
     ),
     (
-        [*PY, "scripts/monitoring/dashboard.py", "--log", "missing.jsonl"],
+        [*RUN, "deploy-dashboard", "--log", "missing.jsonl"],
         {},
         "missing.jsonl: no such deployment log",
     ),
-    ([*PY, "scripts/monitoring/dora.py", "--window", "0"], {}, "'0' must be longer than 0"),
+    ([*RUN, "dora-metrics", "--window", "0"], {}, "'0' must be longer than 0"),
     (
-        [*PY, "scripts/analytics/experiments.py", "--from", "missing.json"],
+        [*RUN, "experiment-report", "--from", "missing.json"],
         {},
         "cannot read missing.json",
     ),
-    ([*PY, "scripts/analytics/experiments.py", "--alpha", "2"], {}, "must be between 0 and 1"),
-    ([*PY, "scripts/deploy/promotion.py", "bogus"], {}, "unrecognized arguments: bogus"),
+    ([*RUN, "experiment-report", "--alpha", "2"], {}, "must be between 0 and 1"),
+    ([*RUN, "promotion-check", "bogus"], {}, "unrecognized arguments: bogus"),
     (
         ["uv", "run", "--no-sync", "market-data"],
         {"MARKET_DATA_PORT": "abc"},
@@ -193,7 +193,7 @@ def project(
     copy = [*copier_bin, "copy", "--trust", "--defaults", "--data", "maturity_level=4"]
     run([*copy, str(copier_template), str(path)], path.parent)
     git_commit_all(path, "Generate at level 4")
-    run(["uv", "sync", "--all-packages", "--quiet"], path)
+    run(["uv", "sync", "--all-packages", "--all-groups", "--quiet"], path)
     port = free_port()
     env = {**project_env(), "MARKET_DATA_HOST": "127.0.0.1", "MARKET_DATA_PORT": str(port)}
     server = subprocess.Popen(

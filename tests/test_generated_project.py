@@ -102,8 +102,9 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
 
 
 def failed_checks(project: Path) -> list[str]:
-    """Sync the project, run every check, and describe each one that failed."""
-    run(["uv", "sync", "--all-packages", "--quiet"], project)
+    """Sync every package and dependency group (CI installs each group where a
+    job needs it), run every check, and describe each one that failed."""
+    run(["uv", "sync", "--all-packages", "--all-groups", "--quiet"], project)
     return check_failures(project, project_checks(project))
 
 
