@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from ops.evolution.detector import EXIT_CONFIG_ERROR, EXIT_OK, EXIT_UPGRADE_DUE, analyse, main
+from tests.fakes import ROOT, copy_configuration, edit_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "evolution_detector.py"
 NOW = datetime.now(UTC)
 
@@ -32,16 +32,12 @@ class Project:
 
     def __init__(self, path: Path, level: int = 1) -> None:
         self.path = path
-        for name in ["config/evolution.yml", "config/feature-flags.yml", ".copier-answers.yml"]:
-            (path / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / name, path / name)
+        copy_configuration(path, level)
         for source in [*ROOT.glob("services/*/pyproject.toml"), *ROOT.glob("infrastructure/**/*")]:
             target = path / source.relative_to(ROOT)
             if source.is_file():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(source, target)
-        self.edit("config/evolution.yml", current_level=level)
-        self.edit(".copier-answers.yml", maturity_level=level)
         flags = yaml.safe_load((path / "config/feature-flags.yml").read_text())["features"]
         self.edit(
             "config/feature-flags.yml",
@@ -50,13 +46,7 @@ class Project:
         self.git("init", "-q", "-b", "main")
 
     def edit(self, name: str, **changes: Any) -> None:
-        data = yaml.safe_load((self.path / name).read_text())
-        for key, value in changes.items():
-            if isinstance(value, dict):
-                data.setdefault(key, {}).update(value)
-            else:
-                data[key] = value
-        (self.path / name).write_text(yaml.safe_dump(data, sort_keys=False))
+        edit_yaml(self.path / name, **changes)
 
     def git(self, *args: str, email: str = "owner@example.com", days_ago: float = 0) -> str:
         moment = (NOW - timedelta(days=days_ago)).isoformat(timespec="seconds")
@@ -277,7 +267,9 @@ def test_an_invalid_owner_figure_is_a_configuration_error(
     output = capsys.readouterr().err
 
     assert code == EXIT_CONFIG_ERROR
-    assert output.startswith("evolution_detector: config/evolution.yml: metrics.user_base:")
+    assert output.startswith(
+        "evolution_detector.py: error: config/evolution.yml: metrics.user_base:"
+    )
     assert "Traceback" not in output
 
 

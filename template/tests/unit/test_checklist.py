@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,8 @@ from ops.evolution.checklist import (
     check_level,
     main,
 )
+from tests.fakes import ROOT, copy_configuration, edit_yaml, write
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "generate-checklist.sh"
 
 QUALITY = """
@@ -66,18 +65,11 @@ jobs:
 """
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-
-
 def level_1_tree(root: Path, level: int = 1) -> None:
+    copy_configuration(root, level)
     write(
         root,
         {
-            "config/evolution.yml": f"current_level: {level}\n",
             "infrastructure/docker/market-data.Dockerfile": "FROM python:3.11-slim\n",
             "infrastructure/docker/telegram-bot.Dockerfile": "FROM python:3.11-slim\n",
             "services/common/src/app_common/settings.py": "X = 1\n",
@@ -106,7 +98,7 @@ def test_level_1_marks_what_is_there_and_what_is_missing(
     assert main(["--project-dir", str(tmp_path)]) == EXIT_OK
     output = capsys.readouterr().out
 
-    assert output.startswith("## Level 1 (Basic) checklist of ")
+    assert output.startswith("## Level 1 (Basic) checklist of crypto-assistant\n")
     assert "- [x] Add health endpoints to all services (/health in market-data, telegram-bot)" in (
         output
     )
@@ -230,10 +222,10 @@ jobs:
 def level_2_tree(root: Path) -> None:
     """Every level-2 file in place, and nothing ever deployed."""
     level_1_tree(root, level=2)
+    edit_yaml(root / ".copier-answers.yml", project_slug="demo", aws_region="eu-west-1")
     write(
         root,
         {
-            ".copier-answers.yml": "project_slug: demo\naws_region: eu-west-1\n",
             ".github/workflows/staging.yml": STAGING,
             "infrastructure/aws/cloudformation/app.yml": (
                 "Resources:\n  Service:\n    Type: AWS::ECS::Service\n"
@@ -290,8 +282,9 @@ def test_bad_usage_and_missing_configuration_exit_2(
     assert main(["--project-dir", str(tmp_path)]) == EXIT_CONFIG_ERROR
     assert "evolution.yml not found" in capsys.readouterr().err
     with pytest.raises(SystemExit) as usage:
-        main(["--level", "7"])
+        main(["--project-dir", str(ROOT), "--level", "7"])
     assert usage.value.code == EXIT_CONFIG_ERROR
+    assert "invalid choice: 7 (choose from 1, 2, 3, 4)" in capsys.readouterr().err
 
 
 def test_the_script_reports_this_project_and_exits_0() -> None:

@@ -22,6 +22,8 @@ from ops.evolution.metrics import (
     service_dirs,
 )
 from ops.evolution.triggers import PER_WEEK, Quantity
+from ops.project import load_project
+from tests.fakes import copy_configuration
 
 TEST_MODULE = """
 import pytest
@@ -146,13 +148,13 @@ def test_owner_figures_that_are_not_figures_are_configuration_errors(raw: object
         owner_value(raw, "config/evolution.yml: metrics.user_base")
 
 
-def test_names_resolve_to_metrics_units_flags_and_features() -> None:
+def test_names_resolve_to_metrics_units_flags_and_features(tmp_path: Path) -> None:
+    copy_configuration(tmp_path, level=2)
     config = EvolutionConfig(
-        current_level=1,
+        project=load_project(tmp_path),
         roadmap={},
-        features={"monitoring": False},
         metrics={},
-        flags={"staging_deployment": Flag("staging_deployment", True, None, "")},
+        flags={"staging_deployment": Flag("staging_deployment", True, None)},
     )
     traffic = {"users": Quantity(10, "users"), "requests_per_minute": None}
     metrics = {
@@ -163,6 +165,7 @@ def test_names_resolve_to_metrics_units_flags_and_features() -> None:
     assert lookup(metrics, config, "production_traffic.users") == Quantity(10, "users")
     assert lookup(metrics, config, "production_traffic.requests_per_minute") is None
     assert lookup(metrics, config, "staging_deployment.enabled") is True
+    assert lookup(metrics, config, "features.staging_deployment") is True
     assert lookup(metrics, config, "features.monitoring") is False
     assert lookup(metrics, config, "nobody_measures_this") is None
     assert lookup(metrics, config, "unknown_flag.enabled") is None

@@ -1,13 +1,17 @@
-"""What every ops command shares: its exit codes and one-line usage errors."""
+"""What every ops command shares: exit codes, one-line errors, argument types, tables."""
 
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TypeVar
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+T = TypeVar("T")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -20,3 +24,55 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Exit 2 with `message` on one line."""
         self.exit(EXIT_USAGE, f"{self.prog.split()[0]}: error: {message} (see --help)\n")
+
+    def fail(self, message: object, code: int = EXIT_USAGE) -> int:
+        """Print `message` as the command's one-line error; return `code` to exit with."""
+        print(f"{self.prog.split()[0]}: error: {message}", file=sys.stderr)
+        return code
+
+
+def argument(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """`parse` as an argparse type: its ValueError becomes a usage error with its message."""
+
+    def checked(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return checked
+
+
+def bounded(low: float, high: float, what: str, whole: bool = False) -> Callable[[str], float]:
+    """An argparse type: a number above `low` and at most `high` (a whole one from `low`)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if whole and not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be from {low:g} to {high:g}")
+        if not whole and not (math.isfinite(value) and low < value <= high):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} must be more than {low:g} and at most {high:g}"
+            )
+        return value
+
+    return parse
+
+
+def table(
+    rows: Sequence[Sequence[str]],
+    notes: Sequence[str] = (),
+    width: Callable[[str], int] = len,
+) -> str:
+    """`rows` (the header first) in aligned columns; `notes[i]` goes indented under row i + 1."""
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [cell + " " * (size - width(cell)) for cell, size in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if 0 < index <= len(notes) and notes[index - 1]:
+            lines.append(f"    {notes[index - 1]}")
+    return "\n".join(lines)

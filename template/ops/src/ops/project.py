@@ -3,7 +3,9 @@
 The ops commands run from anywhere inside the project: its root is the nearest
 folder, from the working directory up, that holds `.copier-answers.yml`. The
 answers (slug, region, package prefix) come from that file, the level and the
-ladder from `config/evolution.yml`, so no value is baked into the code.
+ladder from `config/evolution.yml`, so no value is baked into the code. Every
+problem is a ProjectError whose message is one line naming the file (and the
+key), for the commands to print before they exit 2.
 """
 
 from __future__ import annotations
@@ -32,14 +34,24 @@ def project_root(start: Path | None = None) -> Path:
     raise ProjectError(f"no {ANSWERS_FILE} in {here} or above: run this inside the project")
 
 
-def _mapping(path: Path) -> dict[str, Any]:
+def read_mapping(path: Path) -> dict[str, Any]:
+    """The YAML mapping in `path` ({} when the file is empty)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ProjectError(f"cannot read {path}: {error}") from None
+    except FileNotFoundError:
+        raise ProjectError(f"{path.name} not found at {path}") from None
+    except OSError as error:
+        raise ProjectError(f"cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ProjectError(f"{path}: {problem}{where}") from None
+    if data is None:
+        return {}
     if not isinstance(data, dict):
         raise ProjectError(f"{path} must be a YAML mapping")
-    return data
+    return {str(key): value for key, value in data.items()}
 
 
 @dataclass(frozen=True)
@@ -70,27 +82,34 @@ class Project:
 
 
 def load_project(root: Path) -> Project:
-    """The project at `root`, read from its answers file and config/evolution.yml."""
-    answers = _mapping(root / ANSWERS_FILE)
-    evolution = _mapping(root / EVOLUTION_FILE)
+    """The project at `root`, read from config/evolution.yml and its answers file."""
+    evolution = read_mapping(root / EVOLUTION_FILE)
+    answers = read_mapping(root / ANSWERS_FILE)
     ladder = evolution.get("levels")
     if not isinstance(ladder, dict) or not ladder:
-        raise ProjectError(f"{root / EVOLUTION_FILE}: `levels:` is missing: run make upgrade")
-    levels = {
-        int(level): (str(entry["name"]), tuple(entry.get("adds") or ()))
-        for level, entry in ladder.items()
-    }
+        raise ProjectError(f"{EVOLUTION_FILE}: `levels:` is missing: run make upgrade")
     try:
-        return Project(
-            root=root,
-            slug=str(answers["project_slug"]),
-            region=str(answers.get("aws_region") or ""),  # asked from level 2 on
-            package_prefix=str(answers["package_prefix"]),
-            level=int(evolution["current_level"]),
-            levels=levels,
+        levels = {
+            int(level): (str(entry["name"]), tuple(entry.get("adds") or ()))
+            for level, entry in ladder.items()
+        }
+        slug, prefix = str(answers["project_slug"]), str(answers["package_prefix"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProjectError(f"{root}: {ANSWERS_FILE} or {EVOLUTION_FILE} lacks {error}") from None
+    level = evolution.get("current_level")
+    if isinstance(level, bool) or level not in levels:
+        choices = ", ".join(map(str, levels))
+        raise ProjectError(
+            f"{EVOLUTION_FILE}: current_level must be one of {choices}, got {level!r}"
         )
-    except (KeyError, ValueError) as error:
-        raise ProjectError(f"{root}: the answers or config/evolution.yml lack {error}") from None
+    answered = answers.get("maturity_level")
+    if answered is not None and answered != level:
+        raise ProjectError(
+            f"{EVOLUTION_FILE} says current_level {level} but {ANSWERS_FILE} says "
+            f"maturity_level {answered}: move levels with make upgrade LEVEL=N, not by hand"
+        )
+    region = str(answers.get("aws_region") or "")  # asked from level 2 on
+    return Project(root, slug, region, prefix, level, levels)
 
 
 @cache

@@ -12,9 +12,7 @@ repository item is missing; 2 bad usage or configuration.
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,16 +21,19 @@ from typing import Any
 
 import yaml
 
-from .config import EVOLUTION_FILE, LEVELS, ConfigError, load_answers, load_evolution
+from ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, OneLineParser
+from ops.project import EVOLUTION_FILE, Project, ProjectError, load_project
+
 from .metrics import count_tests, service_dirs
 
-EXIT_OK = 0
-EXIT_MISSING = 1
-EXIT_CONFIG_ERROR = 2
+EXIT_MISSING = EXIT_FAILED
+EXIT_CONFIG_ERROR = EXIT_USAGE
 COVERAGE_TARGET = 80  # seed 000: test coverage > 80%
 DOCS_COMMAND = "uv run python scripts/generators/generate-docs.py"
+CLOUDFORMATION = "infrastructure/aws/cloudformation/**/*"
 _ROUTE = re.compile(r"@app\.(?:get|post|put|patch|delete)\(\s*\"([^\"]+)\"")
 _EXPRESSION_NAME = re.compile(r"\b(secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)")
+__all__ = ["EXIT_CONFIG_ERROR", "EXIT_MISSING", "EXIT_OK", "ITEMS", "OUTSIDE", "main"]
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,20 @@ class Check:
     evidence: str  # what was found, or what is missing and how to add it
 
 
+def _missing(what: str, hint: str) -> Check:
+    return Check(False, f"{what}: {hint}")
+
+
 class Repo:
     """Read-only views of the project the checks share."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.root = project.root
 
-    def files(self, pattern: str) -> list[Path]:
-        """The files under the project matching `pattern`, sorted."""
-        return sorted(path for path in self.root.glob(pattern) if path.is_file())
+    def files(self, *patterns: str) -> list[Path]:
+        """The files under the project matching any of `patterns`, sorted."""
+        return sorted({path for p in patterns for path in self.root.glob(p) if path.is_file()})
 
     def text(self, path: Path) -> str:
         """The file's text, or "" when it cannot be read."""
@@ -60,40 +66,23 @@ class Repo:
         except OSError:
             return ""
 
-    def texts(self, pattern: str) -> str:
-        """The texts of every file matching `pattern`, joined."""
-        return "\n".join(self.text(path) for path in self.files(pattern))
+    def texts(self, *patterns: str) -> str:
+        """The texts of every file matching `patterns`, joined."""
+        return "\n".join(self.text(path) for path in self.files(*patterns))
 
-    def rel(self, path: Path) -> str:
-        """`path` relative to the project, with forward slashes."""
-        return path.relative_to(self.root).as_posix()
-
-    @cached_property
-    def answers(self) -> dict[str, Any]:
-        """.copier-answers.yml ({} without it)."""
-        try:
-            return load_answers(self.root)
-        except ConfigError:
-            return {}
-
-    @property
-    def slug(self) -> str:
-        """The project slug: the prefix of its stacks and secrets."""
-        return str(self.answers.get("project_slug") or self.root.resolve().name)
+    def rel(self, paths: list[Path]) -> str:
+        """`paths` relative to the project, with forward slashes, comma-separated."""
+        return ", ".join(path.relative_to(self.root).as_posix() for path in paths)
 
     def aws(self, command: str, arguments: str) -> str:
         """An AWS CLI command in the project's region."""
-        region = self.answers.get("aws_region")
-        return f"aws {command}" + (f" --region {region}" if region else "") + f" {arguments}"
+        region = f" --region {self.project.region}" if self.project.region else ""
+        return f"aws {command}{region} {arguments}"
 
     def names_in(self, workflow: str) -> tuple[list[str], list[str]]:
         """The variables and the secrets a workflow reads (GITHUB_TOKEN left out)."""
-        path = self.root / ".github" / "workflows" / f"{workflow}.yml"
-        found = {
-            (kind, key)
-            for kind, key in _EXPRESSION_NAME.findall(self.text(path))
-            if key != "GITHUB_TOKEN"
-        }
+        text = self.text(self.root / ".github" / "workflows" / f"{workflow}.yml")
+        found = {pair for pair in _EXPRESSION_NAME.findall(text) if pair[1] != "GITHUB_TOKEN"}
         return (
             sorted(key for kind, key in found if kind == "vars"),
             sorted(key for kind, key in found if kind == "secrets"),
@@ -103,10 +92,7 @@ class Repo:
     def workflows(self) -> dict[str, dict[Any, Any]]:
         """Parsed workflows by file stem (quality, testing, staging, ...)."""
         parsed: dict[str, dict[Any, Any]] = {}
-        for path in [
-            *self.files(".github/workflows/*.yml"),
-            *self.files(".github/workflows/*.yaml"),
-        ]:
+        for path in self.files(".github/workflows/*.yml", ".github/workflows/*.yaml"):
             try:
                 data = yaml.safe_load(self.text(path))
             except yaml.YAMLError:
@@ -124,31 +110,130 @@ class Repo:
 
     def runs(self, workflow: str | None = None) -> Iterator[tuple[str, str]]:
         """(workflow/job, run script) of every step, in one workflow or all of them."""
-        names = [workflow] if workflow else list(self.workflows)
-        for name in names:
+        for name in [workflow] if workflow else list(self.workflows):
             for job_id, job in self.jobs(name).items():
                 for step in job.get("steps") or []:
                     if isinstance(step, dict) and isinstance(step.get("run"), str):
                         yield f"{name}.yml/{job_id}", step["run"]
 
-
-def _environment(job: dict[str, Any]) -> str | None:
-    environment = job.get("environment")
-    if isinstance(environment, dict):
-        environment = environment.get("name")
-    return environment if isinstance(environment, str) else None
-
-
-def _triggers(workflow: dict[Any, Any]) -> Any:
-    # PyYAML reads the key `on` as the boolean True.
-    return workflow.get("on", workflow.get(True))
-
-
-def _missing(what: str, hint: str) -> Check:
-    return Check(False, f"{what}: {hint}")
+    def tests(self, pattern: str, imports: str = "") -> list[tuple[Path, int]]:
+        """Test modules matching `pattern` (that import `imports`) and their test counts."""
+        wanted = re.compile(rf"^\s*(?:from|import)\s+\S*\b{imports}\b", re.MULTILINE)
+        found = []
+        for path in self.files(pattern):
+            source = self.text(path)
+            try:
+                counted = count_tests(source) if not imports or wanted.search(source) else 0
+            except SyntaxError:
+                continue
+            if counted:
+                found.append((path, counted))
+        return found
 
 
-# ------------------------------------------------------------------ checks
+# ------------------------------------------------------------------ kinds of checks
+
+Item = Callable[[Repo], Check]
+
+
+def files(*patterns: str, hint: str) -> Item:
+    """Done when a file matches one of `patterns`."""
+
+    def check(repo: Repo) -> Check:
+        found = repo.files(*patterns)
+        if not found:
+            return _missing(f"no {' or '.join(patterns)}", hint)
+        return Check(True, repo.rel(found))
+
+    return check
+
+
+def defines(*needles: str, where: str = CLOUDFORMATION, hint: str, done: str) -> Item:
+    """Done when the files matching `where` hold every one of `needles`."""
+
+    def check(repo: Repo) -> Check:
+        text = repo.texts(where)
+        lacking = [needle for needle in needles if needle not in text]
+        if lacking:
+            return _missing(f"no {', '.join(lacking)} in {where.split('*')[0]}", hint)
+        return Check(True, done)
+
+    return check
+
+
+def runs(*tools: str, workflow: str | None = None) -> Item:
+    """Done when the workflow (any workflow) runs every one of `tools`."""
+
+    def check(repo: Repo) -> Check:
+        found: dict[str, str] = {}
+        for where, script in repo.runs(workflow):
+            for tool in tools:
+                if tool in script:
+                    found.setdefault(tool, where)
+        lacking = [tool for tool in tools if tool not in found]
+        if lacking:
+            where = f"{workflow}.yml does not run" if workflow else "no workflow runs"
+            return _missing(f"{where} {', '.join(lacking)}", "add those steps")
+        return Check(True, ", ".join(f"{tool} ({where})" for tool, where in found.items()))
+
+    return check
+
+
+def unit_tests_of(module: str) -> Item:
+    """Done when a unit test module imports `module`."""
+
+    def check(repo: Repo) -> Check:
+        found = repo.tests("tests/unit/**/*.py", module)
+        if not found:
+            return _missing(f"no unit test imports {module}", f"add tests/unit/test_{module}.py")
+        return Check(True, ", ".join(f"{repo.rel([path])} ({n})" for path, n in found))
+
+    return check
+
+
+def deploys_to(environment: str) -> Item:
+    """Done when a job of <environment>.yml deploys to that GitHub environment."""
+
+    def check(repo: Repo) -> Check:
+        jobs = []
+        for job_id, job in repo.jobs(environment).items():
+            target = job.get("environment")
+            if (target.get("name") if isinstance(target, dict) else target) == environment:
+                jobs.append(job_id)
+        if not jobs:
+            workflow = f".github/workflows/{environment}.yml"
+            return _missing(
+                f"no job of {workflow} deploys to the {environment} environment", "add it"
+            )
+        return Check(True, f"{environment}.yml job {', '.join(jobs)} (environment: {environment})")
+
+    return check
+
+
+def documented(workflow: str, *needed: str) -> Item:
+    """Done when `needed` files exist and docs/deployment/ names every secret and
+    variable the workflow reads."""
+
+    def check(repo: Repo) -> Check:
+        absent = [name for name in needed if not (repo.root / name).is_file()]
+        if absent:
+            return _missing(f"{', '.join(absent)} missing", "add the per-environment settings")
+        if workflow not in repo.workflows:
+            return _missing(f"no {workflow}.yml", f"add the {workflow} workflow first")
+        variables, secrets = repo.names_in(workflow)
+        used = [f"vars.{key}" for key in variables] + [f"secrets.{key}" for key in secrets]
+        docs = repo.texts("docs/deployment/**/*.md")
+        if not docs:
+            return _missing("docs/deployment/ has no documentation", "document every secret there")
+        undocumented = sorted(name for name in used if name.split(".")[1] not in docs)
+        if undocumented:
+            return _missing(f"not documented in docs/deployment/: {', '.join(undocumented)}", "add")
+        return Check(True, f"{len(used)} secrets and variables documented in docs/deployment/")
+
+    return check
+
+
+# ------------------------------------------------------------------ checks of their own
 
 
 def health_endpoints(repo: Repo) -> Check:
@@ -166,63 +251,19 @@ def health_endpoints(repo: Repo) -> Check:
     return Check(True, f"/health in {', '.join(services)}")
 
 
-def _unit_tests_of(repo: Repo, module: str) -> Check:
-    pattern = re.compile(rf"^\s*(?:from|import)\s+\S*\b{module}\b", re.MULTILINE)
-    found = []
-    for path in repo.files("tests/unit/**/*.py"):
-        source = repo.text(path)
-        try:
-            tests = count_tests(source) if pattern.search(source) else 0
-        except SyntaxError:
-            continue
-        if tests:
-            found.append(f"{repo.rel(path)} ({tests})")
-    if not found:
-        return _missing(f"no unit test imports {module}", f"add tests/unit/test_{module}.py")
-    return Check(True, ", ".join(found))
-
-
-def formatting_tests(repo: Repo) -> Check:
-    """Unit tests import the formatting module."""
-    return _unit_tests_of(repo, "formatting")
-
-
-def atr_tests(repo: Repo) -> Check:
-    """Unit tests import the ATR module."""
-    return _unit_tests_of(repo, "atr")
-
-
 def quality_pipeline(repo: Repo) -> Check:
     """quality.yml runs ruff, mypy and pytest."""
     jobs = repo.jobs("quality")
     if not jobs:
         return _missing(".github/workflows/quality.yml has no jobs", "add the quality workflow")
-    scripts = " ".join(script for _, script in repo.runs("quality"))
-    lacking = [tool for tool in ("ruff", "mypy", "pytest") if tool not in scripts]
-    if lacking:
-        return _missing(f"quality.yml does not run {', '.join(lacking)}", "add those steps")
-    return Check(True, f"quality.yml jobs: {', '.join(jobs)}")
-
-
-def environment_files(repo: Repo) -> Check:
-    """A .env.example or config/*.env.example documents the settings."""
-    files = [*repo.files(".env.example"), *repo.files("config/*.env.example")]
-    if not files:
-        return _missing(
-            "no .env.example or config/*.env.example",
-            "document the services' variables there (level 2 adds config/staging.env.example)",
-        )
-    return Check(True, ", ".join(repo.rel(path) for path in files))
+    result = runs("ruff", "mypy", "pytest", workflow="quality")(repo)
+    return result if not result.done else Check(True, f"quality.yml jobs: {', '.join(jobs)}")
 
 
 def api_documented(repo: Repo) -> Check:
     """Every route of the services appears in docs/api/."""
-    routes = sorted(
-        {
-            re.sub(r"\{(\w+):\w+\}", r"{\1}", route)
-            for route in _ROUTE.findall(repo.texts("services/*/src/**/*.py"))
-        }
-    )
+    found = _ROUTE.findall(repo.texts("services/*/src/**/*.py"))
+    routes = sorted({re.sub(r"\{(\w+):\w+\}", r"{\1}", route) for route in found})
     docs = repo.texts("docs/api/**/*")
     if not docs:
         return _missing("docs/api/ is empty", f"run {DOCS_COMMAND}")
@@ -232,49 +273,18 @@ def api_documented(repo: Repo) -> Check:
     return Check(True, f"{len(routes)} endpoints in docs/api/")
 
 
-def _cloudformation(repo: Repo) -> str:
-    return repo.texts("infrastructure/aws/cloudformation/**/*.y*ml") + repo.texts(
-        "infrastructure/aws/cloudformation/**/*.json"
-    )
-
-
 def staging_infrastructure(repo: Repo) -> Check:
     """CloudFormation defines an ECS service and staging has parameter files."""
-    if "AWS::ECS::Service" not in _cloudformation(repo):
-        return _missing(
-            "no AWS::ECS::Service in infrastructure/aws/cloudformation/", "add the app stack"
-        )
+    stack = defines("AWS::ECS::Service", hint="add the app stack", done="ECS app stack")(repo)
     parameters = repo.files("infrastructure/aws/parameters/*staging*")
-    if not parameters:
+    if stack.done and not parameters:
         return _missing("no staging parameters in infrastructure/aws/parameters/", "add them")
-    return Check(True, "ECS app stack, " + ", ".join(repo.rel(path) for path in parameters))
-
-
-def _deploy_job(repo: Repo, workflow: str, environment: str) -> Check:
-    jobs = [
-        job_id for job_id, job in repo.jobs(workflow).items() if _environment(job) == environment
-    ]
-    if not jobs:
-        return _missing(
-            f"no job of .github/workflows/{workflow}.yml deploys to the {environment} environment",
-            "add it",
-        )
-    return Check(True, f"{workflow}.yml job {', '.join(jobs)} (environment: {environment})")
-
-
-def staging_workflow(repo: Repo) -> Check:
-    """A job of staging.yml deploys to the staging environment."""
-    return _deploy_job(repo, "staging", "staging")
+    return Check(True, f"ECS app stack, {repo.rel(parameters)}") if stack.done else stack
 
 
 def integration_tests(repo: Repo) -> Check:
     """tests/integration/ holds at least one test."""
-    counted = 0
-    for path in repo.files("tests/integration/**/*.py"):
-        try:
-            counted += count_tests(repo.text(path))
-        except SyntaxError:
-            continue
+    counted = sum(n for _, n in repo.tests("tests/integration/**/*.py"))
     if not counted:
         return _missing("no tests in tests/integration/", "add API integration tests")
     return Check(True, f"{counted} tests in tests/integration/")
@@ -282,36 +292,13 @@ def integration_tests(repo: Repo) -> Check:
 
 def deployment_triggers(repo: Repo) -> Check:
     """staging.yml runs on a push to a branch."""
-    triggers = _triggers(repo.workflows.get("staging", {}))
+    staging = repo.workflows.get("staging", {})
+    triggers = staging.get("on", staging.get(True))  # PyYAML reads the key `on` as True
     push = triggers.get("push") if isinstance(triggers, dict) else None
     branches = push.get("branches") if isinstance(push, dict) else None
     if not branches:
         return _missing("staging.yml is not triggered by a push to a branch", "on: push: develop")
     return Check(True, f"staging.yml deploys on push to {', '.join(map(str, branches))}")
-
-
-def _documented_names(repo: Repo, workflows: list[str]) -> Check:
-    """Every secret and variable the workflows read is named in docs/deployment/."""
-    used: set[str] = set()
-    for name in workflows:
-        variables, secrets = repo.names_in(name)
-        used |= {f"vars.{key}" for key in variables} | {f"secrets.{key}" for key in secrets}
-    docs = repo.texts("docs/deployment/**/*.md")
-    if not docs:
-        return _missing("docs/deployment/ has no documentation", "document every secret there")
-    undocumented = sorted(name for name in used if name.split(".")[1] not in docs)
-    if undocumented:
-        return _missing(f"not documented in docs/deployment/: {', '.join(undocumented)}", "add")
-    return Check(True, f"{len(used)} secrets and variables documented in docs/deployment/")
-
-
-def environment_secrets(repo: Repo) -> Check:
-    """Per-environment settings exist and staging's secrets are documented."""
-    examples = [f"config/{env}.env.example" for env in ("staging", "production")]
-    absent = [name for name in examples if not (repo.root / name).is_file()]
-    if absent:
-        return _missing(f"{', '.join(absent)} missing", "add the per-environment settings")
-    return _documented_names(repo, ["staging"])
 
 
 def coverage_gate(repo: Repo) -> Check:
@@ -323,85 +310,31 @@ def coverage_gate(repo: Repo) -> Check:
     match = re.search(r"fail_under\s*=\s*(\d+)", repo.texts("pyproject.toml"))
     if match and int(match[1]) >= COVERAGE_TARGET:
         return Check(True, f"pyproject.toml: fail_under = {match[1]}")
-    return _missing(
-        f"no coverage gate of {COVERAGE_TARGET}% or more",
-        "pytest --cov-fail-under=80 in testing.yml",
-    )
-
-
-def _runs_tools(repo: Repo, tools: tuple[str, ...], workflow: str | None = None) -> Check:
-    found: dict[str, str] = {}
-    for where, script in repo.runs(workflow):
-        for tool in tools:
-            if tool in script:
-                found.setdefault(tool, where)
-    lacking = [tool for tool in tools if tool not in found]
-    if lacking:
-        where = f"{workflow}.yml does not run" if workflow else "no workflow runs"
-        return _missing(f"{where} {', '.join(lacking)}", "add those jobs")
-    return Check(True, ", ".join(f"{tool} ({where})" for tool, where in found.items()))
-
-
-def quality_gates(repo: Repo) -> Check:
-    """quality.yml runs bandit and pip-audit."""
-    return _runs_tools(repo, ("bandit", "pip-audit"), "quality")
-
-
-def dependabot(repo: Repo) -> Check:
-    """.github/dependabot.yml keeps dependencies updated."""
-    if not repo.files(".github/dependabot.y*ml"):
-        return _missing("no .github/dependabot.yml", "add dependency updates")
-    return Check(True, ".github/dependabot.yml")
-
-
-def production_workflow(repo: Repo) -> Check:
-    """A job of production.yml deploys to the production environment."""
-    return _deploy_job(repo, "production", "production")
+    hint = f"pytest --cov-fail-under={COVERAGE_TARGET} in testing.yml"
+    return _missing(f"no coverage gate of {COVERAGE_TARGET}% or more", hint)
 
 
 def rollback(repo: Repo) -> Check:
     """production.yml has a rollback step."""
-    path = repo.root / ".github" / "workflows" / "production.yml"
-    if not re.search(r"roll\s*back|rollback", repo.text(path), re.IGNORECASE):
+    if not re.search(r"roll\s*back", repo.texts(".github/workflows/production.yml"), re.I):
         return _missing("production.yml has no rollback step", "roll back when health fails")
     return Check(True, "production.yml rolls back")
 
 
-def cloudwatch(repo: Repo) -> Check:
-    """CloudFormation defines CloudWatch alarms and a dashboard."""
-    template = _cloudformation(repo)
-    lacking = [
-        kind
-        for kind in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard")
-        if kind not in template
-    ]
-    if lacking:
-        return _missing(f"no {', '.join(lacking)} in CloudFormation", "add alarms and a dashboard")
-    return Check(True, "CloudWatch alarms and dashboard in infrastructure/aws/cloudformation/")
-
-
 def prometheus_grafana(repo: Repo) -> Check:
     """infrastructure/monitoring/ has a Prometheus scrape config and a Grafana dashboard."""
-    prometheus = [
-        path
-        for path in repo.files("infrastructure/monitoring/**/*.y*ml")
-        if "scrape_configs" in repo.text(path)
-    ]
-    grafana = [
-        path
-        for path in repo.files("infrastructure/monitoring/**/*.json")
-        if '"panels"' in repo.text(path)
-    ]
-    wanted = {"a Prometheus scrape config": prometheus, "a Grafana dashboard": grafana}
-    lacking = [what for what, found in wanted.items() if not found]
+    wanted = {
+        "a Prometheus scrape config": ("infrastructure/monitoring/**/*.y*ml", "scrape_configs"),
+        "a Grafana dashboard": ("infrastructure/monitoring/**/*.json", '"panels"'),
+    }
+    found = {
+        what: [path for path in repo.files(pattern) if needle in repo.text(path)]
+        for what, (pattern, needle) in wanted.items()
+    }
+    lacking = [what for what, paths in found.items() if not paths]
     if lacking:
         return _missing(f"infrastructure/monitoring/ lacks {' and '.join(lacking)}", "add it")
-    return Check(True, ", ".join(repo.rel(path) for path in [*prometheus, *grafana]))
-
-
-def security_scanning(repo: Repo) -> Check:
-    """Some workflow runs bandit, pip-audit and zizmor."""
-    return _runs_tools(repo, ("bandit", "pip-audit", "zizmor"))
+    return Check(True, repo.rel([path for paths in found.values() for path in paths]))
 
 
 def secret_scanning(repo: Repo) -> Check:
@@ -415,46 +348,6 @@ def secret_scanning(repo: Repo) -> Check:
     return Check(True, f"{hooks[0]} in pre-commit and CI")
 
 
-def security_policy(repo: Repo) -> Check:
-    """SECURITY.md says how to report a vulnerability."""
-    if not repo.files("SECURITY.md") and not repo.files(".github/SECURITY.md"):
-        return _missing("no SECURITY.md", "say how to report a vulnerability")
-    return Check(True, "SECURITY.md")
-
-
-def production_secrets(repo: Repo) -> Check:
-    """Every secret and variable production.yml reads is documented."""
-    if "production" not in repo.workflows:
-        return _missing("no production.yml", "add the production workflow first")
-    return _documented_names(repo, ["production"])
-
-
-def docs_site(repo: Repo) -> Check:
-    """mkdocs.yml builds the documentation site."""
-    if not repo.files("mkdocs.yml"):
-        return _missing("no mkdocs.yml", "add the documentation site")
-    return Check(True, "mkdocs.yml")
-
-
-def blue_green(repo: Repo) -> Check:
-    """CloudFormation deploys blue/green through CodeDeploy."""
-    template = _cloudformation(repo)
-    lacking = [
-        part for part in ("CODE_DEPLOY", "AWS::CodeDeploy::DeploymentGroup") if part not in template
-    ]
-    if lacking:
-        return _missing(f"no {', '.join(lacking)} in CloudFormation", "add blue/green deployment")
-    return Check(True, "ECS CODE_DEPLOY controller and a CodeDeploy deployment group")
-
-
-def alarm_rollback(repo: Repo) -> Check:
-    """The CodeDeploy deployment group rolls back on alarms."""
-    template = _cloudformation(repo)
-    if "AutoRollbackConfiguration" not in template or "AlarmConfiguration" not in template:
-        return _missing("the deployment group does not roll back on alarms", "add it")
-    return Check(True, "CodeDeploy rolls back on failure and on alarms")
-
-
 def experiments(repo: Repo) -> Check:
     """A feature flag has variants or a rollout percentage."""
     flags = yaml.safe_load(repo.texts("config/feature-flags.yml") or "{}") or {}
@@ -465,72 +358,114 @@ def experiments(repo: Repo) -> Check:
         if isinstance(spec, dict) and ({"variants", "rollout", "rollout_percentage"} & set(spec))
     ]
     if not experimental:
-        return _missing(
-            "no flag in config/feature-flags.yml has variants or a rollout percentage", "add one"
-        )
+        flag = "no flag in config/feature-flags.yml has variants or a rollout percentage"
+        return _missing(flag, "add one")
     return Check(True, f"flags with rollouts or variants: {', '.join(experimental)}")
-
-
-def dashboard(repo: Repo) -> Check:
-    """deploy-dashboard tracks deployments."""
-    if not repo.files("deploy-dashboard"):
-        return _missing("no deploy-dashboard", "add the deployment dashboard")
-    return Check(True, "deploy-dashboard")
 
 
 def benchmarks_in_ci(repo: Repo) -> Check:
     """Some workflow runs the benchmarks."""
-    jobs = [where for where, script in repo.runs() if "benchmark" in script]
+    jobs = sorted({where for where, script in repo.runs() if "benchmark" in script})
     if not jobs:
         return _missing("no workflow runs the benchmarks", "add a benchmark job")
-    return Check(True, ", ".join(sorted(set(jobs))))
+    return Check(True, ", ".join(jobs))
 
 
-def manual_rollback(repo: Repo) -> Check:
-    """A rollback workflow can be started by hand."""
-    names = [name for name in repo.workflows if "rollback" in name]
-    if not names:
-        return _missing("no rollback workflow", "add .github/workflows/rollback.yml")
-    return Check(True, ", ".join(f"{name}.yml" for name in names))
-
-
-ITEMS: dict[int, list[tuple[str, Callable[[Repo], Check]]]] = {
+ITEMS: dict[int, list[tuple[str, Item]]] = {
     1: [
         ("Add health endpoints to all services", health_endpoints),
-        ("Create basic unit tests for formatting functions", formatting_tests),
-        ("Create unit tests for the ATR calculation", atr_tests),
+        ("Create basic unit tests for formatting functions", unit_tests_of("formatting")),
+        ("Create unit tests for the ATR calculation", unit_tests_of("atr")),
         ("Set up GitHub Actions quality pipeline", quality_pipeline),
-        ("Create environment configuration files", environment_files),
+        (
+            "Create environment configuration files",
+            files(
+                ".env.example",
+                "config/*.env.example",
+                hint="document the services' variables there (level 2 adds "
+                "config/staging.env.example)",
+            ),
+        ),
         ("Document API endpoints", api_documented),
     ],
     2: [
         ("Describe the staging environment in CloudFormation", staging_infrastructure),
-        ("Create staging deployment workflow", staging_workflow),
+        ("Create staging deployment workflow", deploys_to("staging")),
         ("Implement integration tests", integration_tests),
         ("Set up automated deployment triggers", deployment_triggers),
-        ("Document the environment-specific settings and secrets", environment_secrets),
+        (
+            "Document the environment-specific settings and secrets",
+            documented("staging", "config/staging.env.example", "config/production.env.example"),
+        ),
         (f"Gate the testing pipeline on {COVERAGE_TARGET}% coverage", coverage_gate),
-        ("Run security and dependency checks in the quality gate", quality_gates),
-        ("Keep dependencies updated (Dependabot)", dependabot),
+        (
+            "Run security and dependency checks in the quality gate",
+            runs("bandit", "pip-audit", workflow="quality"),
+        ),
+        (
+            "Keep dependencies updated (Dependabot)",
+            files(".github/dependabot.y*ml", hint="add dependency updates"),
+        ),
     ],
     3: [
-        ("Create production deployment workflow", production_workflow),
+        ("Create production deployment workflow", deploys_to("production")),
         ("Roll back automatically when production health fails", rollback),
-        ("Set up CloudWatch alarms and dashboard", cloudwatch),
+        (
+            "Set up CloudWatch alarms and dashboard",
+            defines(
+                "AWS::CloudWatch::Alarm",
+                "AWS::CloudWatch::Dashboard",
+                hint="add alarms and a dashboard",
+                done="CloudWatch alarms and dashboard in infrastructure/aws/cloudformation/",
+            ),
+        ),
         ("Set up Prometheus scraping and a Grafana dashboard", prometheus_grafana),
-        ("Integrate security scanning (bandit, pip-audit, zizmor)", security_scanning),
+        (
+            "Integrate security scanning (bandit, pip-audit, zizmor)",
+            runs("bandit", "pip-audit", "zizmor"),
+        ),
         ("Scan for committed secrets", secret_scanning),
-        ("Publish a security policy", security_policy),
-        ("Document the production secrets", production_secrets),
-        ("Build the documentation site", docs_site),
+        (
+            "Publish a security policy",
+            files("SECURITY.md", ".github/SECURITY.md", hint="say how to report a vulnerability"),
+        ),
+        ("Document the production secrets", documented("production")),
+        ("Build the documentation site", files("mkdocs.yml", hint="add the documentation site")),
     ],
     4: [
-        ("Deploy blue-green through CodeDeploy", blue_green),
-        ("Roll back blue-green deployments on alarms", alarm_rollback),
+        (
+            "Deploy blue-green through CodeDeploy",
+            defines(
+                "CODE_DEPLOY",
+                "AWS::CodeDeploy::DeploymentGroup",
+                hint="add blue/green deployment",
+                done="ECS CODE_DEPLOY controller and a CodeDeploy deployment group",
+            ),
+        ),
+        (
+            "Roll back blue-green deployments on alarms",
+            defines(
+                "AutoRollbackConfiguration",
+                "AlarmConfiguration",
+                hint="roll back on alarms",
+                done="CodeDeploy rolls back on failure and on alarms",
+            ),
+        ),
         ("Run A/B tests and percentage rollouts with feature flags", experiments),
-        ("Track deployments on a dashboard", dashboard),
+        (
+            "Track deployments on a dashboard",
+            defines(
+                "deploy-dashboard =",
+                where="ops/pyproject.toml",
+                hint="add the deploy-dashboard command",
+                done="uv run deploy-dashboard (ops/pyproject.toml)",
+            ),
+        ),
         ("Run performance benchmarks in CI", benchmarks_in_ci),
-        ("Offer a one-click rollback workflow", manual_rollback),
+        (
+            "Offer a one-click rollback workflow",
+            files(".github/workflows/*rollback*.y*ml", hint="add .github/workflows/rollback.yml"),
+        ),
     ],
 }
 
@@ -539,39 +474,26 @@ ITEMS: dict[int, list[tuple[str, Callable[[Repo], Check]]]] = {
 # What lives in AWS or in GitHub's settings: how to confirm it, never ticked from files.
 
 
-def _guide(repo: Repo) -> str:
-    for name in ("docs/deployment/first-deploy.md", "docs/deployment/aws.md"):
-        if (repo.root / name).is_file():
-            return name
-    return "docs/deployment/"
-
-
 def _stack(repo: Repo, environment: str) -> str:
     command = repo.aws(
         "cloudformation describe-stacks",
-        f'--stack-name {repo.slug}-{environment} --query "Stacks[0].StackStatus"',
+        f'--stack-name {repo.project.slug}-{environment} --query "Stacks[0].StackStatus"',
     )
     return f"`{command}` says CREATE_COMPLETE or UPDATE_COMPLETE"
 
 
 def _settings(repo: Repo, environment: str) -> str:
     variables, secrets = repo.names_in(environment)
-    token = f"{repo.slug}/{environment}/telegram-bot-token"
     how = [
         f"`gh {kind} list --env {environment}` lists {', '.join(names)}"
         for kind, names in (("variable", variables), ("secret", secrets))
         if names
     ]
+    token = f"{repo.project.slug}/{environment}/telegram-bot-token"
     describe = repo.aws(
         "secretsmanager describe-secret", f"--secret-id {token} --query VersionIdsToStages"
     )
     return "; ".join([*how, f"`{describe}` shows an AWSCURRENT version (the bot token is set)"])
-
-
-def staging_in_aws(repo: Repo) -> str:
-    """The staging stack exists and answers."""
-    smoke = "uv run smoke-test --base-url <STAGING_URL>"
-    return f"{_stack(repo, 'staging')}, and `{smoke}` passes"
 
 
 def _github_setting(path: str, jq: str, lists: str) -> str:
@@ -581,106 +503,79 @@ def _github_setting(path: str, jq: str, lists: str) -> str:
     return f"`{command}` lists {lists} (scripts/setup/apply-branch-protection.sh sets it)"
 
 
-def branch_protection(repo: Repo) -> str:
-    """main is protected on GitHub."""
-    return _github_setting(
-        "branches/main/protection", ".required_status_checks.contexts", "the CI checks"
-    )
-
-
-def staging_settings(repo: Repo) -> str:
-    """staging's GitHub variables and AWS secrets are set."""
-    return _settings(repo, "staging")
-
-
-def production_approval(repo: Repo) -> str:
-    """The production GitHub environment requires a reviewer."""
-    return _github_setting(
-        "environments/production", "'.protection_rules[].type'", "required_reviewers"
-    )
-
-
-def production_in_aws(repo: Repo) -> str:
-    """The production stack exists."""
-    return _stack(repo, "production")
-
-
-def production_settings(repo: Repo) -> str:
-    """production's GitHub variables and AWS secrets are set."""
-    return _settings(repo, "production")
-
-
-def blue_green_in_aws(repo: Repo) -> str:
-    """CodeDeploy has run a blue/green deployment."""
+def _blue_green_in_aws(repo: Repo) -> str:
     command = repo.aws(
         "deploy list-deployments",
-        f"--application-name {repo.slug}-production --include-only-statuses Succeeded",
+        f"--application-name {repo.project.slug}-production --include-only-statuses Succeeded",
     )
     return f"`{command}` lists a deployment"
 
 
+SMOKE_TEST = "`uv run smoke-test --base-url <STAGING_URL>` passes"
 OUTSIDE: dict[int, list[tuple[str, Callable[[Repo], str]]]] = {
-    1: [],
     2: [
-        ("Set up staging environment in AWS", staging_in_aws),
-        ("Protect main and develop on GitHub", branch_protection),
-        ("Configure environment-specific secrets", staging_settings),
+        (
+            "Set up staging environment in AWS",
+            lambda r: f"{_stack(r, 'staging')}, and {SMOKE_TEST}",
+        ),
+        (
+            "Protect main and develop on GitHub",
+            lambda _: _github_setting(
+                "branches/main/protection", ".required_status_checks.contexts", "the CI checks"
+            ),
+        ),
+        ("Configure environment-specific secrets", lambda r: _settings(r, "staging")),
     ],
     3: [
-        ("Require manual approval of production deployments", production_approval),
-        ("Set up production environment in AWS", production_in_aws),
-        ("Configure the production secrets", production_settings),
+        (
+            "Require manual approval of production deployments",
+            lambda _: _github_setting(
+                "environments/production", "'.protection_rules[].type'", "required_reviewers"
+            ),
+        ),
+        ("Set up production environment in AWS", lambda r: _stack(r, "production")),
+        ("Configure the production secrets", lambda r: _settings(r, "production")),
     ],
-    4: [("Deploy to production blue-green through CodeDeploy", blue_green_in_aws)],
+    4: [("Deploy to production blue-green through CodeDeploy", _blue_green_in_aws)],
 }
 
 
 def check_level(root: Path, level: int) -> list[tuple[str, Check]]:
     """Every repository item of `level`'s checklist, checked against the project at `root`."""
-    repo = Repo(root)
-    return [(text, check(repo)) for text, check in ITEMS[level]]
+    repo = Repo(load_project(root))
+    return [(text, check(repo)) for text, check in ITEMS.get(level, [])]
 
 
-def to_confirm(root: Path, level: int) -> list[tuple[str, str]]:
-    """Every item of `level` outside the repository, with how to confirm it."""
-    repo = Repo(root)
-    return [(text, how(repo)) for text, how in OUTSIDE[level]]
-
-
-def render(
-    project: str,
-    level: int,
-    results: list[tuple[str, Check]],
-    outside: list[tuple[str, str]] | None = None,
-    guide: str = "docs/deployment/",
-) -> str:
+def render(repo: Repo, level: int, results: list[tuple[str, Check]]) -> str:
     """The checklist as Markdown: the repository's items ticked or not, then the
     items outside it, never ticked, each with how to confirm it."""
+    outside = [(text, how(repo)) for text, how in OUTSIDE.get(level, [])]
     done = sum(1 for _, result in results if result.done)
-    lines = [f"## Level {level} ({LEVELS[level]}) checklist of {project}", ""]
+    name = repo.project.level_name(level)
+    lines = [f"## Level {level} ({name}) checklist of {repo.project.slug}", ""]
     if outside:
         lines += ["In the repository (checked against the files):", ""]
     for text, result in results:
         lines.append(f"- [{'x' if result.done else ' '}] {text} ({result.evidence})")
     summary = f"{done} of {len(results)} done."
     if outside:
+        guides = ["docs/deployment/first-deploy.md", "docs/deployment/aws.md"]
+        guide = next((g for g in guides if (repo.root / g).is_file()), "docs/deployment/")
         lines += [
             "",
             f"Outside the repository (the files cannot show these; {guide} sets them up):",
-            "",
         ]
-        lines += [f"- [ ] to confirm: {text}: {how}" for text, how in outside]
+        lines += ["", *(f"- [ ] to confirm: {text}: {how}" for text, how in outside)]
         summary = (
             f"{done} of {len(results)} done in the repository; "
             f"{len(outside)} to confirm outside it."
         )
-    lines += ["", summary]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", summary]) + "\n"
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     """The `generate-checklist` command; returns its exit code."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="generate-checklist.sh",
         description=(
             "Print the implementation checklist of a maturity level as Markdown: each "
@@ -688,38 +583,34 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             "what happens outside the repository (AWS, GitHub settings), never ticked, "
             "with how to confirm it."
         ),
-        epilog=(
-            "exit codes: 0 printed; 1 with --strict when a repository item is missing; 2 bad usage."
-        ),
+        epilog="exit codes: 0 printed; 1 with --strict when a repository item is missing; "
+        "2 bad usage.",
     )
     parser.add_argument(
-        "--level",
-        type=int,
-        choices=sorted(LEVELS),
-        help=f"the level to check (default: current_level in {EVOLUTION_FILE})",
+        "--level", type=int, help=f"the level to check (default: current_level in {EVOLUTION_FILE})"
     )
     parser.add_argument(
-        "--strict",
-        action="store_true",
-        help="exit 1 when a repository item is missing (for CI)",
+        "--strict", action="store_true", help="exit 1 when a repository item is missing (for CI)"
     )
     parser.add_argument(
         "--project-dir", type=Path, default=root or Path.cwd(), help="the project to check"
     )
     args = parser.parse_args(argv)
     try:
-        config = load_evolution(args.project_dir)
-    except ConfigError as error:
-        print(f"generate-checklist: {error}", file=sys.stderr)
-        return EXIT_CONFIG_ERROR
-    level = args.level or config.current_level
-    results = check_level(args.project_dir, level)
-    outside = to_confirm(args.project_dir, level)
-    print(render(config.project, level, results, outside, _guide(Repo(args.project_dir))), end="")
+        project = load_project(args.project_dir)
+    except ProjectError as error:
+        return parser.fail(error, EXIT_CONFIG_ERROR)
+    level = project.level if args.level is None else args.level
+    if level not in project.levels:
+        choices = ", ".join(map(str, project.levels))
+        parser.error(f"argument --level: invalid choice: {level} (choose from {choices})")
+    repo = Repo(project)
+    results = [(text, check(repo)) for text, check in ITEMS.get(level, [])]
+    print(render(repo, level, results), end="")
     if args.strict and not all(result.done for _, result in results):
         return EXIT_MISSING
     return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,30 +1,25 @@
-"""Reading config/evolution.yml, config/feature-flags.yml and .copier-answers.yml.
+"""The roadmap and the owner's figures of config/evolution.yml, and config/feature-flags.yml.
 
-Every problem is a ConfigError whose message is one line naming the file and the
-key, so the commands print it and exit 2 instead of showing a traceback.
+The level, the ladder and the answers come from ops.project. Every problem is a
+ConfigError whose message is one line naming the file and the key, so the
+commands print it and exit 2 instead of showing a traceback.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ops.project import EVOLUTION_FILE, Project, load_project, read_mapping
+from ops.project import ProjectError as ConfigError
 
 from .triggers import Quantity, Value, parse_quantity
 
-EVOLUTION_FILE = "config/evolution.yml"
+__all__ = ["EVOLUTION_FILE", "FLAGS_FILE", "ConfigError", "EvolutionConfig", "Flag"]
 FLAGS_FILE = "config/feature-flags.yml"
-ANSWERS_FILE = ".copier-answers.yml"
-LEVELS = {1: "Basic", 2: "Automated", 3: "Professional", 4: "Enterprise"}
 _ROADMAP_KEY = re.compile(r"level_(\d+)_trigger")
-
-
-class ConfigError(Exception):
-    """A missing or invalid configuration file or value (exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -34,36 +29,16 @@ class Flag:
     name: str
     enabled: bool
     trigger: str | None
-    description: str
 
 
 @dataclass(frozen=True)
 class EvolutionConfig:
-    """config/evolution.yml, checked: the level, its roadmap, features and the owner's figures."""
+    """The project, its roadmap (level -> trigger), the owner's figures and the flags."""
 
-    current_level: int
-    roadmap: dict[int, str]  # level -> trigger text
-    features: dict[str, bool]
+    project: Project
+    roadmap: dict[int, str]
     metrics: dict[str, Value]  # the owner's figures; None means unknown
     flags: dict[str, Flag] = field(default_factory=dict)
-    project: str = ""
-
-
-def read_yaml(path: Path) -> Any:
-    """The parsed YAML file; ConfigError (one line) when it is missing or invalid."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path.name} not found at {path}") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{path}: {problem}{where}") from None
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
@@ -100,53 +75,24 @@ def owner_value(value: Any, where: str) -> Value:
     )
 
 
-def _level(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value not in LEVELS:
-        raise ConfigError(f"{where} must be a level from 1 to 4, got {value!r}")
-    return value
-
-
 def load_evolution(root: Path) -> EvolutionConfig:
-    """config/evolution.yml of the project at `root`, checked against .copier-answers.yml."""
-    path = root / EVOLUTION_FILE
-    data = _mapping(read_yaml(path), EVOLUTION_FILE)
-    if "current_level" not in data:
-        raise ConfigError(f"{EVOLUTION_FILE}: current_level is missing")
-    level = _level(data["current_level"], f"{EVOLUTION_FILE}: current_level")
+    """config/evolution.yml and config/feature-flags.yml of the project at `root`, checked."""
+    project = load_project(root)
+    data = read_mapping(root / EVOLUTION_FILE)
     roadmap: dict[int, str] = {}
     for key, text in _mapping(data.get("roadmap"), f"{EVOLUTION_FILE}: roadmap").items():
         match = _ROADMAP_KEY.fullmatch(key)
-        if match is None:
+        if match is None or int(match[1]) not in project.levels or not isinstance(text, str):
             raise ConfigError(
-                f"{EVOLUTION_FILE}: roadmap.{key} is not level_N_trigger (N from 2 to 4)"
+                f'{EVOLUTION_FILE}: roadmap.{key} must be level_N_trigger: "a trigger", '
+                f"N a level of the ladder ({', '.join(map(str, project.levels))})"
             )
-        target = _level(int(match[1]), f"{EVOLUTION_FILE}: roadmap.{key}")
-        if not isinstance(text, str):
-            raise ConfigError(f"{EVOLUTION_FILE}: roadmap.{key} must be a trigger string")
-        roadmap[target] = text
-    features = {
-        name: bool(value)
-        for name, value in _mapping(data.get("features"), f"{EVOLUTION_FILE}: features").items()
-    }
+        roadmap[int(match[1])] = text
     metrics = {
         name: owner_value(value, f"{EVOLUTION_FILE}: metrics.{name}")
         for name, value in _mapping(data.get("metrics"), f"{EVOLUTION_FILE}: metrics").items()
     }
-    answers = load_answers(root)
-    answered = answers.get("maturity_level")
-    if answered is not None and answered != level:
-        raise ConfigError(
-            f"{EVOLUTION_FILE} says current_level {level} but {ANSWERS_FILE} says "
-            f"maturity_level {answered}: move levels with make upgrade LEVEL=N, not by hand"
-        )
-    return EvolutionConfig(
-        current_level=level,
-        roadmap=roadmap,
-        features=features,
-        metrics=metrics,
-        flags=load_flags(root),
-        project=str(answers.get("project_slug") or root.resolve().name),
-    )
+    return EvolutionConfig(project, roadmap, metrics, load_flags(root))
 
 
 def load_flags(root: Path) -> dict[str, Flag]:
@@ -154,26 +100,12 @@ def load_flags(root: Path) -> dict[str, Flag]:
     path = root / FLAGS_FILE
     if not path.exists():
         return {}
-    data = _mapping(read_yaml(path), FLAGS_FILE)
     flags: dict[str, Flag] = {}
-    for name, spec in _mapping(data.get("features"), f"{FLAGS_FILE}: features").items():
+    features = read_mapping(path).get("features")
+    for name, spec in _mapping(features, f"{FLAGS_FILE}: features").items():
         spec = _mapping(spec, f"{FLAGS_FILE}: features.{name}")
         trigger = spec.get("trigger")
         if trigger is not None and not isinstance(trigger, str):
             raise ConfigError(f"{FLAGS_FILE}: features.{name}.trigger must be a string")
-        flags[name] = Flag(
-            name=name,
-            enabled=spec.get("enabled") is True,
-            trigger=trigger,
-            description=str(spec.get("description", "")),
-        )
+        flags[name] = Flag(name, spec.get("enabled") is True, trigger)
     return flags
-
-
-def load_answers(root: Path) -> dict[str, Any]:
-    """Copier's answers in .copier-answers.yml; {} without the file."""
-    path = root / ANSWERS_FILE
-    if not path.exists():
-        return {}
-    data = read_yaml(path)
-    return dict(data) if isinstance(data, Mapping) else {}

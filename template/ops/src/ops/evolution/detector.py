@@ -6,17 +6,19 @@ error (a malformed trigger, an invalid figure, a missing file).
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .config import EVOLUTION_FILE, FLAGS_FILE, LEVELS, ConfigError, load_evolution
+from ops.cli import EXIT_OK, EXIT_USAGE, OneLineParser
+from ops.project import Project
+
+from .config import EVOLUTION_FILE, FLAGS_FILE, ConfigError, load_evolution
 from .metrics import Metric, collect, lookup, where_to_set
 from .triggers import (
     Outcome,
@@ -30,44 +32,53 @@ from .triggers import (
 )
 from .words import in_words
 
-EXIT_OK = 0
 EXIT_UPGRADE_DUE = 10
-EXIT_CONFIG_ERROR = 2
+EXIT_CONFIG_ERROR = EXIT_USAGE
 UPGRADE_COMMAND = "make upgrade LEVEL={level}"
+__all__ = ["EXIT_CONFIG_ERROR", "EXIT_OK", "EXIT_UPGRADE_DUE", "analyse", "main"]
 
 
 @dataclass(frozen=True)
-class LevelResult:
-    """A higher level's roadmap trigger, evaluated, and the figures it lacked."""
+class Result:
+    """A higher level's roadmap trigger or a flag's trigger, evaluated and in words."""
 
-    level: int
+    name: str  # the level's name (Automated...) or the flag's
     trigger: str
     outcome: Outcome
     words: str  # the trigger in plain words, with each value
     unknown: tuple[str, ...]  # names whose values are unknown
+    level: int = 0  # 0 for a flag
+    enabled: bool = False  # a flag that is on already
 
+    @property
+    def who(self) -> str:
+        return f"level {self.level}" if self.level else f"flag {self.name}"
 
-@dataclass(frozen=True)
-class FlagResult:
-    """A feature flag's trigger, evaluated."""
-
-    name: str
-    trigger: str
-    enabled: bool
-    outcome: Outcome
-    words: str
-    unknown: tuple[str, ...]
+    def as_dict(self) -> dict[str, Any]:
+        head = {"level": self.level, "name": self.name} if self.level else {"name": self.name}
+        return {
+            **head,
+            "trigger": self.trigger,
+            "words": self.words,
+            **({} if self.level else {"enabled": self.enabled}),
+            "result": self.outcome.value,
+            "reasons": list(self.outcome.reasons),
+            "unknown": list(self.unknown),
+        }
 
 
 @dataclass(frozen=True)
 class Report:
     """Everything the detector found: the metrics, each level's and flag's trigger, the advice."""
 
-    project: str
-    level: int
+    project: Project
     metrics: dict[str, Metric]
-    levels: list[LevelResult]
-    flags: list[FlagResult]
+    levels: list[Result]
+    flags: list[Result]
+
+    @property
+    def level(self) -> int:
+        return self.project.level
 
     @property
     def due(self) -> list[int]:
@@ -82,28 +93,18 @@ class Report:
     def exit_code(self) -> int:
         return EXIT_UPGRADE_DUE if self.recommendation else EXIT_OK
 
-    @property
-    def flags_due(self) -> list[FlagResult]:
-        return [flag for flag in self.flags if not flag.enabled and flag.outcome.value is True]
+    def title(self, level: int) -> str:
+        return f"level {level} ({self.project.level_name(level)})"
 
     @property
     def unknown(self) -> dict[str, list[str]]:
         """Every unknown figure, with the undecided triggers it would decide."""
         needs: dict[str, list[str]] = {}
-        triggers = [
-            (f"level {result.level}", result.outcome.value, result.unknown)
-            for result in self.levels
-        ]
-        triggers += [
-            (f"flag {flag.name}", flag.outcome.value, flag.unknown)
-            for flag in self.flags
-            if not flag.enabled
-        ]
-        for who, value, names in triggers:
-            for name in names:
+        for result in self.levels + [flag for flag in self.flags if not flag.enabled]:
+            for name in result.unknown:
                 needs.setdefault(name, [])
-                if value is None:
-                    needs[name].append(who)
+                if result.outcome.value is None:
+                    needs[name].append(result.who)
         for name, metric in self.metrics.items():
             if isinstance(metric.value, Mapping):
                 for unit, amount in metric.value.items():
@@ -115,11 +116,11 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (the `--json` output)."""
-        recommendation = self.recommendation
+        target = self.recommendation
         return {
-            "project": self.project,
+            "project": self.project.slug,
             "current_level": self.level,
-            "level_name": LEVELS[self.level],
+            "level_name": self.project.level_name(),
             "metrics": {
                 name: {
                     "value": json_value(metric.value),
@@ -133,37 +134,15 @@ class Report:
                 name: {"where": where_to_set(self.metrics, name), "needed_by": needed_by}
                 for name, needed_by in self.unknown.items()
             },
-            "levels": [
-                {
-                    "level": result.level,
-                    "name": LEVELS[result.level],
-                    "trigger": result.trigger,
-                    "words": result.words,
-                    "result": result.outcome.value,
-                    "reasons": list(result.outcome.reasons),
-                    "unknown": list(result.unknown),
-                }
-                for result in self.levels
-            ],
-            "flags": [
-                {
-                    "name": flag.name,
-                    "trigger": flag.trigger,
-                    "words": flag.words,
-                    "enabled": flag.enabled,
-                    "result": flag.outcome.value,
-                    "reasons": list(flag.outcome.reasons),
-                    "unknown": list(flag.unknown),
-                }
-                for flag in self.flags
-            ],
+            "levels": [result.as_dict() for result in self.levels],
+            "flags": [flag.as_dict() for flag in self.flags],
             "recommendation": None
-            if recommendation is None
+            if target is None
             else {
-                "level": recommendation,
-                "name": LEVELS[recommendation],
-                "command": UPGRADE_COMMAND.format(level=recommendation),
-                "also_due": [level for level in self.due if level != recommendation],
+                "level": target,
+                "name": self.project.level_name(target),
+                "command": UPGRADE_COMMAND.format(level=target),
+                "also_due": [level for level in self.due if level != target],
             },
             "exit_code": self.exit_code,
         }
@@ -178,15 +157,15 @@ def json_value(value: Value) -> Any:
     return value
 
 
-def _parse_all(config_triggers: list[tuple[str, str]]) -> dict[str, Trigger]:
+def _parse_all(sources: dict[str, str]) -> dict[str, Trigger]:
     """Parse every trigger first, so all malformed ones are reported together."""
     parsed: dict[str, Trigger] = {}
     problems: list[str] = []
-    for where, text in config_triggers:
+    for where, text in sources.items():
         try:
             parsed[where] = parse(text)
         except TriggerSyntaxError as error:
-            pointer = "\n".join(f"    {line}" for line in error.pointer().splitlines())
+            pointer = textwrap.indent(error.pointer(), "    ")
             problems.append(f"{where}: {error}\n{pointer}")
     if problems:
         raise ConfigError("\n".join(problems))
@@ -196,75 +175,71 @@ def _parse_all(config_triggers: list[tuple[str, str]]) -> dict[str, Trigger]:
 def analyse(root: Path, now: datetime | None = None) -> Report:
     """Everything the report says; ConfigError when the configuration is wrong."""
     config = load_evolution(root)
-    sources = [
-        (f"{EVOLUTION_FILE}: roadmap.level_{level}_trigger", text)
-        for level, text in sorted(config.roadmap.items())
-    ]
-    sources += [
-        (f"{FLAGS_FILE}: features.{flag.name}.trigger", flag.trigger)
+    project = config.project
+    roadmap = {
+        level: f"{EVOLUTION_FILE}: roadmap.level_{level}_trigger"
+        for level in sorted(config.roadmap)
+    }
+    flags = {
+        flag.name: f"{FLAGS_FILE}: features.{flag.name}.trigger"
         for flag in config.flags.values()
         if flag.trigger is not None
-    ]
+    }
+    sources = {roadmap[level]: text for level, text in config.roadmap.items()}
+    sources |= {flags[name]: str(config.flags[name].trigger) for name in flags}
     triggers = _parse_all(sources)
     metrics = collect(root, config, now)
+    read = partial(lookup, metrics, config)
 
-    def read(name: str) -> Value:
-        return lookup(metrics, config, name)
-
-    def run(where: str) -> Outcome:
+    def result(where: str, name: str, level: int = 0, enabled: bool = False) -> Result:
+        trigger = triggers[where]
         try:
-            return evaluate(triggers[where], read)
+            outcome = evaluate(trigger, read)
         except TriggerError as error:
             raise ConfigError(f"{where}: {error}") from None
+        words = in_words(trigger, read)
+        return Result(name, trigger.text, outcome, words.text, words.unknown, level, enabled)
 
-    levels = []
-    for level, text in sorted(config.roadmap.items()):
-        if level <= config.current_level:
-            continue
-        where = f"{EVOLUTION_FILE}: roadmap.level_{level}_trigger"
-        outcome, words = run(where), in_words(triggers[where], read)
-        levels.append(LevelResult(level, text, outcome, words.text, words.unknown))
-    flags = []
-    for flag in config.flags.values():
-        if flag.trigger is None:
-            continue
-        where = f"{FLAGS_FILE}: features.{flag.name}.trigger"
-        outcome, words = run(where), in_words(triggers[where], read)
-        flags.append(
-            FlagResult(flag.name, flag.trigger, flag.enabled, outcome, words.text, words.unknown)
-        )
-    return Report(config.project, config.current_level, metrics, levels, flags)
+    return Report(
+        project,
+        metrics,
+        [
+            result(where, project.level_name(level), level)
+            for level, where in roadmap.items()
+            if level > project.level
+        ],
+        [result(where, name, enabled=config.flags[name].enabled) for name, where in flags.items()],
+    )
 
 
 # ------------------------------------------------------------------ rendering
 
+_WORD = {True: "HOLDS", False: "does not hold", None: "undecided"}
 
-def _wrapped(text: str) -> list[str]:
-    return textwrap.wrap(text, width=88, initial_indent=" " * 6, subsequent_indent=" " * 6)
+
+def _state(result: Result) -> str:
+    return "enabled" if result.enabled else _WORD[result.outcome.value]
 
 
 def render_text(report: Report) -> str:
     """The report for a terminal: metrics, triggers in plain words, where to set
     what is unknown, and the recommendation."""
-    lines = [f"Evolution of {report.project}: level {report.level} ({LEVELS[report.level]})", ""]
-    lines.append("Metrics")
+    lines = [f"Evolution of {report.project.slug}: {report.title(report.level)}", "", "Metrics"]
     width = max(len(name) for name in report.metrics)
     for name, metric in report.metrics.items():
         lines.append(f"  {name:<{width}}  {metric.display:<12}  {metric.source}: {metric.detail}")
     lines += ["", "Level triggers"]
     if not report.levels:
         lines.append("  none: this is the top of the ladder")
-    for result in report.levels:
-        lines.append(
-            f"  level {result.level} ({LEVELS[result.level]}): {_word(result.outcome.value)}"
-        )
-        lines += _wrapped(f"when {result.words}")
-    if report.flags:
-        lines += ["", "Feature flag triggers"]
-        for flag in report.flags:
-            state = "enabled" if flag.enabled else _word(flag.outcome.value)
-            lines.append(f"  {flag.name}: {state}")
-            lines += _wrapped(f"when {flag.words}")
+    sections = [("", report.levels), ("Feature flag triggers", report.flags)]
+    for heading, results in sections:
+        lines += ["", heading] if heading and results else []
+        for result in results:
+            title = report.title(result.level) if result.level else result.name
+            lines.append(f"  {title}: {_state(result)}")
+            lines += textwrap.wrap(
+                f"when {result.words}", width=88, initial_indent=" " * 6, subsequent_indent=" " * 6
+            )
     unknown = report.unknown
     if unknown:
         lines += ["", "Unknown metrics: where to set them"]
@@ -276,28 +251,23 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _word(value: bool | None) -> str:
-    return {True: "HOLDS", False: "does not hold", None: "undecided"}[value]
-
-
 def _advice(report: Report) -> list[str]:
     advice = []
     target = report.recommendation
     if target is not None:
         advice += [
-            f"Upgrade to level {target} ({LEVELS[target]}):",
+            f"Upgrade to {report.title(target)}:",
             f"  {UPGRADE_COMMAND.format(level=target)}",
             f"  (make upgrade-preview LEVEL={target} first shows what it would change)",
         ]
         higher = [level for level in report.due if level != target]
         if higher:
-            names = ", ".join(f"{level} ({LEVELS[level]})" for level in higher)
             advice.append(
-                f"The trigger of level {names} holds too: one level at a time, "
-                "run the detector again after this upgrade."
+                f"The trigger of {', '.join(map(report.title, higher))} holds too: one level "
+                "at a time, run the detector again after this upgrade."
             )
-    elif report.level == max(LEVELS):
-        advice.append("Level 4 is the top of the ladder: nothing to upgrade.")
+    elif report.level == max(report.project.levels):
+        advice.append(f"Level {report.level} is the top of the ladder: nothing to upgrade.")
     else:
         advice.append("No upgrade due: no higher level's trigger holds.")
     for result in report.levels:
@@ -306,24 +276,29 @@ def _advice(report: Report) -> list[str]:
                 f"Level {result.level} is undecided until "
                 f"{' or '.join(result.unknown)} is known (see where to set them above)."
             )
-    for flag in report.flags_due:
-        advice.append(
-            f"Flag {flag.name}: its trigger holds ({flag.words}); the level that adds it "
-            "turns it on."
-        )
+    for flag in report.flags:
+        if not flag.enabled and flag.outcome.value is True:
+            advice.append(
+                f"Flag {flag.name}: its trigger holds ({flag.words}); the level that adds it "
+                "turns it on."
+            )
     return advice
+
+
+def _markdown_table(header: str, rows: list[tuple[str, ...]]) -> list[str]:
+    if not rows:
+        return []
+    lines = ["", f"| {header} |", "|" + " --- |" * (header.count("|") + 1)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def render_markdown(report: Report) -> str:
     """The report as Markdown, for a job summary or an issue."""
-    lines = [
-        f"## Evolution of {report.project}: level {report.level} ({LEVELS[report.level]})",
-        "",
-    ]
+    lines = [f"## Evolution of {report.project.slug}: {report.title(report.level)}", ""]
     target = report.recommendation
     if target is not None:
         lines += [
-            f"**Upgrade due: level {target} ({LEVELS[target]}).** Run:",
+            f"**Upgrade due: {report.title(target)}.** Run:",
             "",
             "```bash",
             UPGRADE_COMMAND.format(level=target),
@@ -335,32 +310,30 @@ def render_markdown(report: Report) -> str:
         for line in _advice(report)
         if not line.startswith("  ")
     ]
-    lines += ["", "| Level | When | Result |", "| --- | --- | --- |"]
-    for result in report.levels:
-        lines.append(
-            f"| {result.level} ({LEVELS[result.level]}) | {result.words} | "
-            f"{_word(result.outcome.value).lower()} |"
-        )
-    lines += ["", "| Metric | Value | Source |", "| --- | --- | --- |"]
-    for name, metric in report.metrics.items():
-        lines.append(f"| `{name}` | {metric.display} | {metric.source}: {metric.detail} |")
-    if report.flags:
-        lines += ["", "| Flag | When | Result |", "| --- | --- | --- |"]
-        for flag in report.flags:
-            state = "enabled" if flag.enabled else _word(flag.outcome.value).lower()
-            lines.append(f"| `{flag.name}` | {flag.words} | {state} |")
-    if report.unknown:
-        lines += ["", "| Unknown | Where to set it | Decides |", "| --- | --- | --- |"]
-        for name, needed_by in report.unknown.items():
-            lines.append(
-                f"| `{name}` | {where_to_set(report.metrics, name)} | {', '.join(needed_by)} |"
-            )
+    lines += _markdown_table(
+        "Level | When | Result",
+        [(f"{r.level} ({r.name})", r.words, _state(r).lower()) for r in report.levels],
+    )
+    lines += _markdown_table(
+        "Metric | Value | Source",
+        [(f"`{n}`", m.display, f"{m.source}: {m.detail}") for n, m in report.metrics.items()],
+    )
+    lines += _markdown_table(
+        "Flag | When | Result", [(f"`{f.name}`", f.words, _state(f).lower()) for f in report.flags]
+    )
+    lines += _markdown_table(
+        "Unknown | Where to set it | Decides",
+        [
+            (f"`{name}`", where_to_set(report.metrics, name), ", ".join(needed_by))
+            for name, needed_by in report.unknown.items()
+        ],
+    )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     """The evolution detector command; returns its exit code (10 when an upgrade is due)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="evolution_detector.py",
         description=(
             "Measure the project, evaluate the roadmap triggers of config/evolution.yml and "
@@ -388,12 +361,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     try:
         report = analyse(args.project_dir)
     except ConfigError as error:
-        print(f"evolution_detector: {error}", file=sys.stderr)
-        return EXIT_CONFIG_ERROR
+        return parser.fail(error, EXIT_CONFIG_ERROR)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
-    elif args.markdown:
-        print(render_markdown(report), end="")
     else:
-        print(render_text(report), end="")
+        print((render_markdown if args.markdown else render_text)(report), end="")
     return report.exit_code

@@ -397,7 +397,7 @@ def where_to_set(metrics: Mapping[str, Metric], name: str) -> str:
     if metric is not None:
         return f"{metric.hint}, or {entry}" if metric.hint else entry
     if head == "features" and tail:
-        return f"add {tail} under features: in {EVOLUTION_FILE}"
+        return f"no feature {tail} on the ladder (levels: in {EVOLUTION_FILE}): correct the trigger"
     if tail == "enabled":
         return f"no flag {head} in {FLAGS_FILE}: add it, or correct the trigger"
     return f"no such metric: {entry}, or correct the trigger"
@@ -429,6 +429,6 @@ def lookup(metrics: Mapping[str, Metric], config: EvolutionConfig, name: str) ->
         return found
     if head in config.flags and tail == "enabled":
         return config.flags[head].enabled
-    if head == "features" and tail in config.features:
-        return config.features[tail]
+    if head == "features":
+        return config.project.features().get(tail)
     return None
