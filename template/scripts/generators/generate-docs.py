@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write the API reference to docs/api/: ``uv run python scripts/generators/generate-docs.py``.
+"""Write docs/api/openapi.json: ``uv run python scripts/generators/generate-docs.py``.
 
-``--check`` writes nothing and exits 1 when a file of docs/api/ is missing (never
+``--check`` writes nothing and exits 1 when docs/api/openapi.json is missing (never
 generated: the message says so and prints the command that generates it) or out of date
 (it exists but differs from the code).
 Exit codes: 0 written or up to date, 1 missing or out of date (``--check``), 2 error.

@@ -17,7 +17,8 @@ test checks the type and the exceptions, not determinism (the services hold
 state). Where no property can be inferred (an argument it can neither draw nor
 build, no return annotation, a function returning None) the function is left
 out, with one line saying why in the output and in the test module. It never
-writes a test that cannot fail, nor a placeholder.
+writes a test that cannot fail, nor a placeholder. The project's ruff sorts the
+imports, drops the unused ones and formats the result.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import ast
 import builtins
 import collections.abc
 import dataclasses
-import datetime as dt
 import enum
 import importlib
 import inspect
@@ -38,11 +38,14 @@ import textwrap
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ops.cli import EXIT_OK, EXIT_USAGE, OneLineParser
+
+# The strategies of plain numbers and text: finite, bounded, small.
 CONSTANTS = {
     "INTEGERS": "st.integers(min_value=-20, max_value=20)",
     "FLOATS": "st.floats(min_value=-1e12, max_value=1e12, allow_nan=False)",
@@ -52,42 +55,37 @@ CONSTANTS = {
     "TEXT": "st.text(max_size=40)",
     "SIZES": "st.integers(min_value=0, max_value=20)",
 }
-IDEMPOTENT = re.compile(r"^(normali[sz]e|canonical|clean|sanitiz|sanitis|sort|dedupe|strip)")
-_SEQUENCES = {
-    list: "list",
-    collections.abc.Sequence: "Sequence",
-    collections.abc.MutableSequence: "MutableSequence",
-    collections.abc.Iterable: "Iterable",
-    collections.abc.Collection: "Collection",
+# type -> (annotation, strategy, the class a result must be an instance of)
+SCALARS: dict[Any, tuple[str, str, str]] = {
+    bool: ("bool", "st.booleans()", "bool"),
+    int: ("int", "INTEGERS", "int"),
+    float: ("float", "FLOATS", "int | float"),  # an int is a valid float (PEP 484)
+    str: ("str", "TEXT", "str"),
+    Decimal: ("Decimal", "DECIMALS", "Decimal"),
 }
-_MAPPINGS = {dict: "dict", collections.abc.Mapping: "Mapping"}
-_SETS = {set: "set", frozenset: "frozenset", collections.abc.Set: "Set"}
+IDEMPOTENT = re.compile(r"^(normali[sz]e|canonical|clean|sanitiz|sanitis|sort|dedupe|strip)")
+# Sequences drawn as lists: their name, and whether the result is checked against it.
+SEQUENCES = {
+    list: ("list", True),
+    collections.abc.Sequence: ("Sequence", True),
+    collections.abc.Iterable: ("Iterable", False),
+}
+MAPPINGS = {dict: "dict", collections.abc.Mapping: "Mapping"}
+HEADER = """\
+from __future__ import annotations
 
+import asyncio
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+"""
 _V = "{value}"  # where a check expression puts the value it checks
+Imports = set[tuple[str, str]]  # (module, name)
 
 
 class GenerationError(Exception):
     """A target that cannot be read or has nothing to test (exit code 2)."""
-
-
-@dataclass
-class Imports:
-    """The imports a generated test module needs, by module."""
-
-    names: dict[str, set[str]] = field(default_factory=dict)  # module -> names
-
-    def add(self, module: str, name: str) -> str:
-        """Import `name` from `module` and return the name to use."""
-        self.names.setdefault(module, set()).add(name)
-        return name
-
-    def lines(self) -> list[str]:
-        """The import statements, sorted."""
-        return [
-            f"from {module} import {', '.join(sorted(names))}"
-            for module, names in sorted(self.names.items())
-        ]
 
 
 @dataclass(frozen=True)
@@ -98,94 +96,56 @@ class Rendered:
     strategy: str | None  # None: no way to draw it
     check: str | None  # an expression with _V for the value; None: nothing to check
     comparable: bool  # == between two results is meaningful
-    sequence: bool = False  # a list-like argument (drawn with a common length)
-    element: str | None = None  # the element strategy of a sequence
+    element: str | None = None  # a list-like argument's element strategy (common lengths)
     fixture: str | None = None  # the fixture that builds it, when it is not drawn
 
 
 class Renderer:
     """Turns a type hint into its annotation, a Hypothesis strategy and a type check."""
 
-    def __init__(self, imports: Imports, constants: set[str]) -> None:
+    def __init__(self, imports: Imports) -> None:
         self.imports = imports
-        self.constants = constants
         self.depth = 0
 
-    def constant(self, name: str) -> str:
-        """Use (and later define) the module-level strategy constant `name`."""
-        self.constants.add(name)
+    def name(self, module: str, name: str) -> str:
+        """Import `name` from `module` (not from builtins) and return it."""
+        if module != "builtins":
+            self.imports.add((module, name))
         return name
 
     def render(self, tp: Any) -> Rendered | None:
         """How to spell, draw and check a value of `tp`; None when the type is not supported."""
         if tp is None or tp is type(None):
-            return Rendered("None", "st.none()", "{value} is None", True)
-        simple = self.simple(tp)
-        if simple is not None:
-            return simple
-        origin = typing.get_origin(tp)
-        args = typing.get_args(tp)
-        if origin in (typing.Union, types.UnionType):
-            return self.union(args)
-        if origin is typing.Literal:
-            self.imports.add("typing", "Literal")
-            values = ", ".join(repr(value) for value in args)
+            return Rendered("None", "st.none()", f"{_V} is None", True)
+        if tp in SCALARS:
+            annotation, strategy, kind = SCALARS[tp]
+            if tp is Decimal:
+                self.name("decimal", "Decimal")
+            return Rendered(annotation, strategy, f"isinstance({_V}, {kind})", True)
+        if tp is Any or tp is object:
             return Rendered(
-                f"Literal[{values}]", f"st.sampled_from([{values}])", f"{_V} in ({values},)", True
+                self.name("typing", "Any") if tp is Any else "object", None, None, False
             )
-        if origin in _SEQUENCES and len(args) == 1:
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin in (typing.Union, types.UnionType):
+            return self.union([self.render(arg) for arg in args])
+        if origin is typing.Literal:
+            values = ", ".join(map(repr, args))
+            literal = f"{self.name('typing', 'Literal')}[{values}]"
+            return Rendered(literal, f"st.sampled_from([{values}])", f"{_V} in ({values},)", True)
+        if origin in SEQUENCES and len(args) == 1:
             return self.sequence(origin, args[0])
         if origin is tuple:
             return self.tuple_type(args)
-        if origin in _MAPPINGS and len(args) == 2:
+        if origin in MAPPINGS and len(args) == 2:
             return self.mapping(origin, args)
-        if origin in _SETS and len(args) == 1:
-            return self.set_type(origin, args[0])
-        if isinstance(tp, type):
-            return self.cls(tp)
-        return None
+        return self.cls(tp) if isinstance(tp, type) else None
 
-    def simple(self, tp: Any) -> Rendered | None:
-        """bool, int, float, str, bytes, Decimal, datetime, date, Any and object; else None."""
-        if tp is bool:
-            return Rendered("bool", "st.booleans()", "isinstance({value}, bool)", True)
-        if tp is int:
-            return Rendered("int", self.constant("INTEGERS"), "isinstance({value}, int)", True)
-        if tp is float:  # an int is a valid float (PEP 484)
-            return Rendered(
-                "float", self.constant("FLOATS"), "isinstance({value}, int | float)", True
-            )
-        if tp is str:
-            return Rendered("str", self.constant("TEXT"), "isinstance({value}, str)", True)
-        if tp is bytes:
-            return Rendered("bytes", "st.binary(max_size=40)", "isinstance({value}, bytes)", True)
-        if tp is Decimal:
-            self.imports.add("decimal", "Decimal")
-            return Rendered(
-                "Decimal", self.constant("DECIMALS"), "isinstance({value}, Decimal)", True
-            )
-        if tp is dt.datetime:
-            self.imports.add("datetime", "datetime")
-            self.imports.add("datetime", "UTC")
-            return Rendered(
-                "datetime",
-                "st.datetimes(timezones=st.just(UTC))",
-                "isinstance({value}, datetime)",
-                True,
-            )
-        if tp is dt.date:
-            self.imports.add("datetime", "date")
-            return Rendered("date", "st.dates()", "isinstance({value}, date)", True)
-        if tp is Any or tp is object:
-            return Rendered("Any" if tp is Any else "object", None, None, False)
-        return None
-
-    def union(self, args: tuple[Any, ...]) -> Rendered | None:
+    def union(self, parts: list[Rendered | None]) -> Rendered | None:
         """`A | B`: drawn from either, checked against either; None if a member is unsupported."""
-        parts = [self.render(arg) for arg in args]
-        if any(part is None for part in parts):
-            return None
         known = [part for part in parts if part is not None]
+        if len(known) < len(parts):
+            return None
         strategies = [part.strategy for part in known]
         checks = [part.check for part in known]
         return Rendered(
@@ -195,36 +155,27 @@ class Renderer:
             all(part.comparable for part in known),
         )
 
-    def item(self) -> str:
-        """A fresh loop variable name for a nested element check."""
-        self.depth += 1
-        return "item" if self.depth == 1 else f"item{self.depth}"
-
     def sequence(self, origin: Any, arg: Any) -> Rendered | None:
         """list, Sequence and Iterable of one element type."""
         element = self.render(arg)
         if element is None:
             return None
-        name = _SEQUENCES[origin]
+        name, checked = SEQUENCES[origin]
         if origin is not list:
-            self.imports.add("collections.abc", name)
-        strategy = (
-            None if element.strategy is None else f"st.lists({element.strategy}, max_size=20)"
-        )
+            self.name("collections.abc", name)
         check = None
-        if origin is list or origin is collections.abc.Sequence:
-            kind = "list" if origin is list else "Sequence"
-            check = f"isinstance({_V}, {kind})"
+        if checked:
+            check = f"isinstance({_V}, {name})"
             if element.check is not None:
-                var = self.item()
-                check += f" and all({element.check.replace(_V, var)} for {var} in {_V})"
+                self.depth += 1
+                item = "item" if self.depth == 1 else f"item{self.depth}"
+                check += f" and all({element.check.replace(_V, item)} for {item} in {_V})"
         return Rendered(
             f"{name}[{element.annotation}]",
-            strategy,
+            None if element.strategy is None else f"st.lists({element.strategy}, max_size=20)",
             check,
-            element.comparable and origin is not collections.abc.Iterable,
-            sequence=origin is not collections.abc.Iterable,
-            element=element.strategy,
+            element.comparable and checked,
+            element=element.strategy if checked else None,
         )
 
     def tuple_type(self, args: tuple[Any, ...]) -> Rendered | None:
@@ -233,21 +184,13 @@ class Renderer:
             element = self.render(args[0])
             if element is None:
                 return None
-            strategy = (
-                None
-                if element.strategy is None
-                else f"st.lists({element.strategy}, max_size=20).map(tuple)"
-            )
-            return Rendered(
-                f"tuple[{element.annotation}, ...]",
-                strategy,
-                "isinstance({value}, tuple)",
-                element.comparable,
-            )
+            draw = element.strategy and f"st.lists({element.strategy}, max_size=20).map(tuple)"
+            check = f"isinstance({_V}, tuple)"
+            return Rendered(f"tuple[{element.annotation}, ...]", draw, check, element.comparable)
         parts = [self.render(arg) for arg in args]
-        if not parts or any(part is None for part in parts):
-            return None
         known = [part for part in parts if part is not None]
+        if not parts or len(known) < len(parts):
+            return None
         strategies = [part.strategy for part in known]
         return Rendered(
             f"tuple[{', '.join(part.annotation for part in known)}]",
@@ -261,14 +204,10 @@ class Renderer:
         key, value = self.render(args[0]), self.render(args[1])
         if key is None or value is None:
             return None
-        name = _MAPPINGS[origin]
-        if origin is not dict:
-            self.imports.add("collections.abc", name)
-        strategy = (
-            None
-            if key.strategy is None or value.strategy is None
-            else f"st.dictionaries({key.strategy}, {value.strategy}, max_size=10)"
-        )
+        name = MAPPINGS[origin] if origin is dict else self.name("collections.abc", "Mapping")
+        strategy = None
+        if key.strategy is not None and value.strategy is not None:
+            strategy = f"st.dictionaries({key.strategy}, {value.strategy}, max_size=10)"
         return Rendered(
             f"{name}[{key.annotation}, {value.annotation}]",
             strategy,
@@ -276,37 +215,19 @@ class Renderer:
             key.comparable and value.comparable,
         )
 
-    def set_type(self, origin: Any, arg: Any) -> Rendered | None:
-        """set, frozenset and Set of one element type."""
-        element = self.render(arg)
-        if element is None:
-            return None
-        name = _SETS[origin]
-        if origin is collections.abc.Set:
-            self.imports.add("collections.abc", "Set")
-        draw = "st.frozensets" if origin is frozenset else "st.sets"
-        return Rendered(
-            f"{name}[{element.annotation}]",
-            None if element.strategy is None else f"{draw}({element.strategy}, max_size=10)",
-            f"isinstance({_V}, {name})",
-            element.comparable,
-        )
-
     def cls(self, tp: type) -> Rendered | None:
         """A class: enums are sampled, dataclasses built, other classes only checked."""
-        module = getattr(tp, "__module__", "")
-        name = tp.__qualname__
+        module, name = getattr(tp, "__module__", ""), tp.__qualname__
         if "." in name or "<" in name or module in ("", "__main__"):
             return None
-        if module != "builtins":
-            self.imports.add(module, name)
+        self.name(module, name)
+        check = f"isinstance({_V}, {name})"
         if issubclass(tp, enum.Enum):
-            return Rendered(name, f"st.sampled_from({name})", f"isinstance({_V}, {name})", True)
-        if issubclass(tp, BaseException):
-            return Rendered(name, None, f"isinstance({_V}, {name})", False)
-        strategy = self.builds(tp) if dataclasses.is_dataclass(tp) else None
-        comparable = dataclasses.is_dataclass(tp) and tp.__dataclass_params__.eq  # type: ignore[attr-defined]
-        return Rendered(name, strategy, f"isinstance({_V}, {name})", bool(comparable))
+            return Rendered(name, f"st.sampled_from({name})", check, True)
+        if not dataclasses.is_dataclass(tp):
+            return Rendered(name, None, check, False)
+        comparable = bool(tp.__dataclass_params__.eq)  # type: ignore[attr-defined]
+        return Rendered(name, self.builds(tp), check, comparable)
 
     def builds(self, tp: type) -> str | None:
         """`st.builds(...)` for a dataclass's required fields; None if one cannot be drawn."""
@@ -316,18 +237,14 @@ class Renderer:
             return None
         arguments = []
         for item in dataclasses.fields(tp):
-            if not item.init:
-                continue
-            if (
-                item.default is not dataclasses.MISSING
-                or item.default_factory is not dataclasses.MISSING
-            ):
+            missing = dataclasses.MISSING
+            if not item.init or item.default is not missing or item.default_factory is not missing:
                 continue
             rendered = self.render(hints.get(item.name))
             if rendered is None or rendered.strategy is None:
                 return None
-            arguments.append(f"{item.name}={rendered.strategy}")
-        return f"st.builds({tp.__qualname__}{''.join(', ' + arg for arg in arguments)})"
+            arguments.append(f", {item.name}={rendered.strategy}")
+        return f"st.builds({tp.__qualname__}{''.join(arguments)})"
 
 
 # ------------------------------------------------------------------ analysis
@@ -368,52 +285,34 @@ def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) ->
             target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             if isinstance(target, ast.Name) and target.id not in names:
                 names.append(target.id)
-    classes = []
-    for name in names:
-        found = getattr(module, name, None) or getattr(builtins, name, None)
-        if isinstance(found, type) and issubclass(found, Exception):
-            classes.append(found)
+    found = [getattr(module, name, None) or getattr(builtins, name, None) for name in names]
+    classes = [cls for cls in found if isinstance(cls, type) and issubclass(cls, Exception)]
     # Keep the most general: NotEnoughCandlesError(ValueError) is covered by ValueError.
-    return [
-        cls
-        for cls in classes
-        if not any(other is not cls and issubclass(cls, other) for other in classes)
-    ]
-
-
-@dataclass
-class Plan:
-    """The generated test of one function, or why the function is left out."""
-
-    name: str
-    source: str
-    left_out: str | None = None  # the reason, when there is no test
-    fixture: tuple[Fixture, str] | None = None  # the fixture the test takes, the package prefix
+    return [cls for cls in classes if not any(o is not cls and issubclass(cls, o) for o in classes)]
 
 
 @dataclass(frozen=True)
 class Fixture:
     """A value the annotations cannot draw, built by a fixture from the project's own pieces.
 
-    `{prefix}` in the imports stands for the project's package prefix (read from the type's
+    `{prefix}` in `imports` stands for the project's package prefix (read from the type's
     module). The tests that take it draw the arguments named in `arguments` from the
     fixture's world (the values the bot's parser hands to its commands). A function that
-    calls through the value's attribute `via` and catches none of `raises` may raise them.
+    calls through the value's attribute `via` and catches none of `raises` may raise it.
     """
 
     name: str
+    imports: str
     source: str
-    imports: tuple[tuple[str, str], ...]
-    modules: tuple[str, ...]  # plain `import x`
-    via: str = ""
-    raises: tuple[tuple[str, str], ...] = ()
-    arguments: dict[str, str] = field(default_factory=dict)
+    via: str
+    raises: tuple[str, str]  # (module, exception)
+    arguments: dict[str, str]
 
-    def let_through(self, module: types.ModuleType, function: Callable[..., Any]) -> list[str]:
-        """The names in `raises` that can escape `function`."""
+    def let_through(self, module: types.ModuleType, function: Callable[..., Any]) -> bool:
+        """Whether `raises` can escape `function`."""
         nodes = reached(module, function)
         if not any(isinstance(node, ast.Attribute) and node.attr == self.via for node in nodes):
-            return []
+            return False
         caught = {
             name.id
             for node in nodes
@@ -421,11 +320,27 @@ class Fixture:
             for name in ast.walk(node.type)
             if isinstance(name, ast.Name)
         }
-        return [name for _, name in self.raises if name not in caught]
+        return self.raises[1] not in caught
 
 
 BOT_SERVICES = Fixture(
     name="services",
+    imports="""
+from collections.abc import Iterator
+from decimal import Decimal
+
+import httpx
+
+from {prefix}_common.flags import FeatureFlags
+from {prefix}_common.storage import Storage
+from {prefix}_common.symbols import normalize_symbol
+from {prefix}_market_data.app import create_app
+from {prefix}_market_data.settings import MarketDataSettings
+from {prefix}_telegram_bot.client import MarketDataClient
+from {prefix}_telegram_bot.core import HANDLERS
+from {prefix}_telegram_bot.parsing import MAX_ATR_PERIOD, MAX_PRICE
+from {prefix}_telegram_bot.settings import BotSettings
+""",
     source='''
 DEFAULT_SYMBOLS = BotSettings.model_validate({}).default_symbols  # no env vars, no .env
 # What the parser (parsing.py) hands to the commands: symbols market-data knows and
@@ -456,25 +371,10 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServices]:
     storage.close()
     market_storage.close()
 ''',
-    imports=(
-        ("collections.abc", "Iterator"),
-        ("decimal", "Decimal"),
-        ("{prefix}_common.flags", "FeatureFlags"),
-        ("{prefix}_common.symbols", "normalize_symbol"),
-        ("{prefix}_common.storage", "Storage"),
-        ("{prefix}_market_data.app", "create_app"),
-        ("{prefix}_market_data.settings", "MarketDataSettings"),
-        ("{prefix}_telegram_bot.client", "MarketDataClient"),
-        ("{prefix}_telegram_bot.core", "HANDLERS"),
-        ("{prefix}_telegram_bot.parsing", "MAX_ATR_PERIOD"),
-        ("{prefix}_telegram_bot.parsing", "MAX_PRICE"),
-        ("{prefix}_telegram_bot.settings", "BotSettings"),
-    ),
-    modules=("asyncio", "httpx", "pytest"),
     # market-data refuses unknown symbols and bad periods (4xx); `respond` turns that
     # into a usage reply, the commands it calls let it through.
     via="market",
-    raises=(("{prefix}_telegram_bot.client", "MarketDataRequestError"),),
+    raises=("{prefix}_telegram_bot.client", "MarketDataRequestError"),
     arguments={
         "symbol": "SYMBOLS",
         "symbols": "st.lists(SYMBOLS, max_size=4)",
@@ -483,109 +383,24 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServices]:
         "command": "COMMANDS",
     },
 )
-FIXTURES = {"BotServices": BOT_SERVICES}  # by class name: the package prefix varies
 
 
 def _fixture_for(tp: Any) -> tuple[Fixture, str] | None:
     """The fixture that builds `tp` and the project's package prefix; None if there is none."""
-    if not isinstance(tp, type) or tp.__qualname__ not in FIXTURES:
+    package = getattr(tp, "__module__", "").split(".")[0]
+    if getattr(tp, "__qualname__", "") != "BotServices" or not package.endswith("_telegram_bot"):
         return None
-    package = tp.__module__.split(".")[0]
-    if not package.endswith("_telegram_bot"):
-        return None
-    return FIXTURES[tp.__qualname__], package.removesuffix("_telegram_bot")
+    return BOT_SERVICES, package.removesuffix("_telegram_bot")
 
 
-def _public_functions(module: types.ModuleType) -> list[Callable[..., Any]]:
-    functions = [
-        value
-        for name, value in vars(module).items()
-        if inspect.isfunction(value)
-        and value.__module__ == module.__name__
-        and not name.startswith("_")
-    ]
-    return sorted(functions, key=lambda function: function.__code__.co_firstlineno)
+@dataclass
+class Plan:
+    """The generated test of one function, or why the function is left out."""
 
-
-def _leave_out(function: Callable[..., Any], reason: str) -> Plan:
-    return Plan(function.__name__, "", left_out=reason)
-
-
-def plan_function(
-    module: types.ModuleType, function: Callable[..., Any], imports: Imports, constants: set[str]
-) -> Plan:
-    """The property test of one function, or the reason it is left out."""
-    name = function.__name__
-    try:
-        hints = typing.get_type_hints(function)
-        signature = inspect.signature(function)
-    except Exception as error:  # annotations that do not resolve at runtime
-        return _leave_out(function, f"its annotations do not resolve ({error})")
-    renderer = Renderer(Imports(), set())
-    parameters: list[tuple[inspect.Parameter, Rendered]] = []
-    built: tuple[Fixture, str] | None = None
-    for parameter in signature.parameters.values():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            continue
-        if parameter.default is not parameter.empty:
-            continue  # optional arguments keep their defaults
-        if parameter.name not in hints:
-            return _leave_out(function, f"argument {parameter.name!r} has no annotation")
-        rendered = renderer.render(hints[parameter.name])
-        found = _fixture_for(hints[parameter.name])
-        if rendered is not None and rendered.strategy is None and found is not None:
-            built = found
-            rendered = dataclasses.replace(rendered, fixture=found[0].name)
-        if rendered is None or (rendered.strategy is None and rendered.fixture is None):
-            return _leave_out(
-                function,
-                f"cannot draw or build argument {parameter.name!r} "
-                f"({_type_name(hints[parameter.name])})",
-            )
-        parameters.append((parameter, rendered))
-    if built is not None:
-        parameters = [
-            (p, dataclasses.replace(r, strategy=built[0].arguments.get(p.name, r.strategy)))
-            for p, r in parameters
-        ]
-    if "return" not in hints:
-        return _leave_out(function, "no return annotation, so no property to check")
-    returned = Renderer(renderer.imports, set()).render(hints["return"])
-    if hints["return"] is None or hints["return"] is type(None):
-        return _leave_out(function, "it returns None: its effect is not a value to check")
-    check = returned.check if returned is not None else None
-    comparable = returned is not None and returned.comparable and built is None
-    idempotent = (
-        IDEMPOTENT.match(name) is not None
-        and len(parameters) == 1
-        and returned is not None
-        and returned.annotation == parameters[0][1].annotation
-    )
-    if check is None and not comparable and not idempotent:
-        return _leave_out(
-            function, f"nothing to assert about a {_type_name(hints['return'])} result"
-        )
-    for module_name, names in renderer.imports.names.items():
-        for imported in names:
-            imports.add(module_name, imported)
-    strategies = " ".join(f"{r.strategy} {r.element}" for _, r in parameters)
-    constants |= {constant for constant in renderer.constants if constant in strategies}
-    if sum(1 for _, rendered in parameters if rendered.sequence) >= 2:
-        constants.add("SIZES")
-    exceptions = [(cls.__module__, cls.__qualname__) for cls in raised_exceptions(module, function)]
-    if built is not None:
-        fixture, prefix = built
-        through = fixture.let_through(module, function)
-        exceptions += [
-            (m.replace("{prefix}", prefix), n) for m, n in fixture.raises if n in through
-        ]
-    for exception_module, exception in exceptions:
-        if exception_module != "builtins":
-            imports.add(exception_module, exception)
-    imports.add(module.__name__, name)
-    caught = list(dict.fromkeys(exception for _, exception in exceptions))
-    source = _test_source(function, parameters, check, comparable, idempotent, caught)
-    return Plan(name, source, fixture=built)
+    name: str
+    source: str = ""
+    left_out: str | None = None  # the reason, when there is no test
+    fixture: tuple[Fixture, str] | None = None  # the fixture the test takes, the package prefix
 
 
 def _type_name(tp: Any) -> str:
@@ -597,6 +412,65 @@ def _type_name(tp: Any) -> str:
     return str(tp).replace("typing.", "")
 
 
+def plan_function(module: types.ModuleType, function: Callable[..., Any], imports: Imports) -> Plan:
+    """The property test of one function, or the reason it is left out."""
+    name = function.__name__
+    try:
+        hints = typing.get_type_hints(function)
+        signature = inspect.signature(function)
+    except Exception as error:  # annotations that do not resolve at runtime
+        return Plan(name, left_out=f"its annotations do not resolve ({error})")
+    renderer = Renderer(imports)
+    parameters: list[tuple[inspect.Parameter, Rendered]] = []
+    built: tuple[Fixture, str] | None = None
+    for parameter in signature.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if parameter.default is not parameter.empty:
+            continue  # optional arguments keep their defaults
+        if parameter.name not in hints:
+            return Plan(name, left_out=f"argument {parameter.name!r} has no annotation")
+        rendered = renderer.render(hints[parameter.name])
+        found = _fixture_for(hints[parameter.name])
+        if rendered is not None and rendered.strategy is None and found is not None:
+            built = found
+            rendered = dataclasses.replace(rendered, fixture=found[0].name)
+        if rendered is None or (rendered.strategy is None and rendered.fixture is None):
+            what = f"{parameter.name!r} ({_type_name(hints[parameter.name])})"
+            return Plan(name, left_out=f"cannot draw or build argument {what}")
+        parameters.append((parameter, rendered))
+    if built is not None:
+        parameters = [
+            (p, dataclasses.replace(r, strategy=built[0].arguments.get(p.name, r.strategy)))
+            for p, r in parameters
+        ]
+    if "return" not in hints:
+        return Plan(name, left_out="no return annotation, so no property to check")
+    if hints["return"] is None or hints["return"] is type(None):
+        return Plan(name, left_out="it returns None: its effect is not a value to check")
+    renderer.depth = 0  # the check's loop variables start again at `item`
+    returned = renderer.render(hints["return"])
+    check = returned.check if returned is not None else None
+    comparable = returned is not None and returned.comparable and built is None
+    idempotent = (
+        IDEMPOTENT.match(name) is not None
+        and len(parameters) == 1
+        and returned is not None
+        and returned.annotation == parameters[0][1].annotation
+    )
+    if check is None and not comparable and not idempotent:
+        return Plan(
+            name, left_out=f"nothing to assert about a {_type_name(hints['return'])} result"
+        )
+    exceptions = [(cls.__module__, cls.__qualname__) for cls in raised_exceptions(module, function)]
+    if built is not None and built[0].let_through(module, function):
+        exceptions.append((built[0].raises[0].format(prefix=built[1]), built[0].raises[1]))
+    caught = [renderer.name(*exception) for exception in dict.fromkeys(exceptions)]
+    renderer.name(module.__name__, name)
+    source = _test_source(function, parameters, check, comparable, idempotent, caught)
+    return Plan(name, source, fixture=built)
+
+
 def _test_source(
     function: Callable[..., Any],
     parameters: list[tuple[inspect.Parameter, Rendered]],
@@ -606,8 +480,8 @@ def _test_source(
     exceptions: list[str],
 ) -> str:
     name = function.__name__
-    sequences = [(p, r) for p, r in parameters if r.sequence]
-    grouped = len(sequences) >= 2  # parallel columns: one common length
+    sequences = [(p, r) for p, r in parameters if r.element is not None and r.fixture is None]
+    grouped = {p.name for p, _ in sequences} if len(sequences) >= 2 else set()
     given: list[str] = []
     signature: list[str] = []
     body: list[str] = []
@@ -616,42 +490,39 @@ def _test_source(
             f"st.lists({r.element}, min_size=size, max_size=size)" for _, r in sequences
         )
         given.append(f"columns=SIZES.flatmap(lambda size: st.tuples({columns}))")
-        annotations = ", ".join(r.annotation for _, r in sequences)
-        signature.append(f"columns: tuple[{annotations}]")
+        signature.append(f"columns: tuple[{', '.join(r.annotation for _, r in sequences)}]")
         body.append(f"{', '.join(p.name for p, _ in sequences)} = columns")
     for parameter, rendered in parameters:
         if rendered.fixture is not None:
             signature.insert(0, f"{rendered.fixture}: {rendered.annotation}")
-        elif not (grouped and rendered.sequence):
+        elif parameter.name not in grouped:  # parallel columns have one common length
             given.append(f"{parameter.name}={rendered.strategy}")
             signature.append(f"{parameter.name}: {rendered.annotation}")
-    values = [(p, r.fixture or p.name) for p, r in parameters]
-    call_args = ", ".join(
-        value if p.kind is not p.KEYWORD_ONLY else f"{p.name}={value}" for p, value in values
-    )
-    call = f"{name}({call_args})"
-    if inspect.iscoroutinefunction(function):
-        call = f"asyncio.run({call})"
+
+    def call(*values: str) -> str:
+        text = f"{name}({', '.join(values)})"
+        return f"asyncio.run({text})" if inspect.iscoroutinefunction(function) else text
+
+    arguments = [
+        (r.fixture or p.name) if p.kind is not p.KEYWORD_ONLY else f"{p.name}={r.fixture or p.name}"
+        for p, r in parameters
+    ]
     if exceptions:
         caught = ", ".join(exceptions)
-        caught = f"({caught})" if len(exceptions) > 1 else caught
         body += [
             "try:",
-            f"    result = {call}",
-            f"except {caught}:",
+            f"    result = {call(*arguments)}",
+            f"except {f'({caught})' if len(exceptions) > 1 else caught}:",
             f"    return  # {name} refuses some inputs with this",
         ]
     else:
-        body.append(f"result = {call}")
+        body.append(f"result = {call(*arguments)}")
     if check is not None:
         body.append("assert " + check.replace(_V, "result"))
     if comparable:
-        body.append(f"assert {call} == result")
+        body.append(f"assert {call(*arguments)} == result")
     if idempotent:
-        again = f"{name}(result)"
-        if inspect.iscoroutinefunction(function):
-            again = f"asyncio.run({again})"
-        body.append(f"assert {again} == result")
+        body.append(f"assert {call('result')} == result")
     decorator = f"@given({', '.join(given)})\n" if given else ""
     if given and any(rendered.fixture for _, rendered in parameters):
         # Each example goes through SQLite and HTTP in process: fewer, with no deadline.
@@ -663,28 +534,20 @@ def _test_source(
 # ------------------------------------------------------------------ targets
 
 
-def module_name_for(path: Path) -> str:
-    """The dotted module of a .py file inside a package (src/<package>/.../module.py)."""
-    path = path.resolve()
-    parts = [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file():
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts)
-
-
 def load_target(target: str, root: Path) -> tuple[types.ModuleType, str | None]:
     """`path/to/module.py`, `package.module`, either with `:function`."""
     spec, _, function = target.partition(":")
+    name = spec
     if spec.endswith(".py") or "/" in spec:
         path = Path(spec) if Path(spec).is_absolute() else root / spec
         if not path.is_file():
             raise GenerationError(f"{spec}: no such file")
-        name = module_name_for(path)
-    else:
-        name = spec
-    if not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*", name):
+        path, parts = path.resolve(), [path.stem]
+        while (path.parent / "__init__.py").is_file():  # the package the module is in
+            path = path.parent
+            parts.insert(0, path.name)
+        name = ".".join(parts)
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name):
         raise GenerationError(f"{target}: not a module path or dotted module name")
     try:
         module = importlib.import_module(name)
@@ -699,36 +562,29 @@ def load_target(target: str, root: Path) -> tuple[types.ModuleType, str | None]:
 
 
 def generate(module: types.ModuleType, only: str | None = None) -> tuple[str, list[Plan]]:
-    """The test module's source, and one plan per function."""
-    functions = [
-        function
-        for function in _public_functions(module)
-        if only is None or function.__name__ == only
-    ]
+    """The test module's source (imports unsorted: tidy() sorts them), one plan per function."""
+    functions = sorted(
+        (
+            value
+            for key, value in vars(module).items()
+            if inspect.isfunction(value)
+            and value.__module__ == module.__name__
+            and not key.startswith("_")
+            and only in (None, key)
+        ),
+        key=lambda function: function.__code__.co_firstlineno,
+    )
     if not functions:
         raise GenerationError(f"{module.__name__} has no public functions to test")
-    imports, constants = Imports(), set[str]()
-    plans = [plan_function(module, function, imports, constants) for function in functions]
+    imports: Imports = set()
+    plans = [plan_function(module, function, imports) for function in functions]
     tests = [plan for plan in plans if plan.left_out is None]
     left_out = [plan for plan in plans if plan.left_out is not None]
     if not tests:
         reasons = "".join(f"\n  left out {plan.name}: {plan.left_out}" for plan in left_out)
         raise GenerationError(f"{module.__name__}: no function to test{reasons}")
     fixtures = {plan.fixture[0].name: plan.fixture for plan in tests if plan.fixture is not None}
-    modules = {"asyncio"} if any("asyncio.run(" in plan.source for plan in tests) else set()
-    for fixture, prefix in fixtures.values():
-        modules.update(fixture.modules)
-        for name, imported in fixture.imports:
-            imports.add(name.replace("{prefix}", prefix), imported)
-    drawn = bool(fixtures) or any("@given(" in plan.source for plan in tests)
-    import_lines = [f"import {name}" for name in sorted(modules)] + imports.lines()
-    stdlib = [line for line in import_lines if _top(line) in sys.stdlib_module_names]
-    third_party = [line for line in import_lines if _top(line) in ("httpx", "pytest")]
-    if drawn:
-        third_party += ["from hypothesis import given", "from hypothesis import strategies as st"]
-    if fixtures:
-        third_party.append("from hypothesis import settings")
-    own = [line for line in import_lines if line not in stdlib + third_party]
+    body = "\n\n".join(plan.source for plan in tests)
     lines = [
         f'"""Property-based tests of {len(tests)} of {len(plans)} functions of a module:',
         f"{module.__name__}.",
@@ -747,48 +603,45 @@ def generate(module: types.ModuleType, only: str | None = None) -> tuple[str, li
         ]
     if left_out:
         lines += ["", "The functions left out are listed below, each with the reason."]
-    lines += ['"""', "", "from __future__ import annotations", "", *stdlib, "", *third_party]
-    lines += ["", *own, ""]
-    if not drawn:
-        constants.clear()
-    for constant in sorted(constants):
-        lines.append(f"{constant} = {CONSTANTS[constant]}")
+    lines += ['"""', HEADER]
+    lines += [fixture.imports.format(prefix=prefix) for fixture, prefix in fixtures.values()]
+    lines += sorted(f"from {module} import {name}" for module, name in imports)
+    lines += [""]
+    for constant, strategy in CONSTANTS.items():
+        if re.search(rf"\b{constant}\b", body):
+            lines.append(f"{constant} = {strategy}")
     lines += [fixture.source.rstrip() for fixture, _ in fixtures.values()]
     if left_out:
         lines += ["", "# Left out, to test by hand:"]
         for plan in left_out:
-            lines += textwrap.wrap(
-                f"{plan.name}: {plan.left_out}",
-                width=97,
-                initial_indent="# - ",
-                subsequent_indent="#   ",
-            )
-    source = "\n".join(lines) + "\n\n\n" + "\n\n".join(plan.source for plan in tests)
-    return source, plans
+            reason = f"{plan.name}: {plan.left_out}"
+            lines += textwrap.wrap(reason, 97, initial_indent="# - ", subsequent_indent="#   ")
+    return "\n".join(lines) + "\n\n\n" + body, plans
 
 
-def _top(import_line: str) -> str:
-    return import_line.split()[1].split(".")[0]
-
-
-def tidy(path: Path, root: Path) -> None:
-    """Sort the imports and format the file with the project's ruff, when it is installed."""
+def tidy(source: str, root: Path) -> str:
+    """`source` with its imports sorted (unused ones dropped) and formatted by the project's
+    ruff; unchanged when ruff is not installed."""
     config = (
         ["--config", str(root / "pyproject.toml")] if (root / "pyproject.toml").is_file() else []
     )
-    for command in (
-        ["check", "--fix-only", "--quiet", "--select", "I,F401", *config, str(path)],
-        ["format", "--quiet", *config, str(path)],
-    ):
+    stdin = ["--stdin-filename", "tests/unit/test_generated.py", *config, "-"]
+    for command in (["check", "--fix-only", "--quiet", "--select", "I,F401"], ["format"]):
         try:
-            subprocess.run(
-                [sys.executable, "-m", "ruff", *command],
+            result = subprocess.run(
+                [sys.executable, "-m", "ruff", *command, *stdin],
+                input=source,
                 capture_output=True,
+                text=True,
                 check=False,
                 timeout=60,
             )
         except (OSError, subprocess.SubprocessError):
-            return
+            return source
+        if result.returncode != 0 or not result.stdout:
+            return source
+        source = result.stdout
+    return source
 
 
 def target_examples(root: Path) -> str:
@@ -821,7 +674,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         f"{target_examples(root)} Exit codes: 0 written, 2 bad target, nothing to test, "
         "or the output exists (use --force)."
     )
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="generate-tests.py",
         description=textwrap.fill(description, 79),
         epilog=textwrap.fill(epilog, 79, break_on_hyphens=False, break_long_words=False),
@@ -839,25 +692,19 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         module, only = load_target(args.target, root)
         source, plans = generate(module, only)
     except GenerationError as error:
-        print(f"generate-tests: {error}", file=sys.stderr)
-        return 2
-    left_out = [plan for plan in plans if plan.left_out]
-    if args.output == "-":
-        print(source, end="")
-        for plan in left_out:
-            print(f"generate-tests: left out {plan.name}: {plan.left_out}", file=sys.stderr)
-        return 0
+        return parser.fail(error, EXIT_USAGE)
+    left_out = [f"left out {plan.name}: {plan.left_out}" for plan in plans if plan.left_out]
     stem = module.__name__.rsplit(".", 1)[-1]
-    output = (
-        Path(args.output) if args.output else root / "tests" / "unit" / f"test_{stem}_properties.py"
-    )
+    output = Path(args.output or root / "tests" / "unit" / f"test_{stem}_properties.py")
+    if args.output == "-":
+        print(tidy(source, root), end="")
+        for line in left_out:
+            print(f"generate-tests: {line}", file=sys.stderr)
+        return EXIT_OK
     if output.exists() and not args.force:
-        print(f"generate-tests: {output} exists: pass --force to overwrite it", file=sys.stderr)
-        return 2
+        return parser.fail(f"{output} exists: pass --force to overwrite it", EXIT_USAGE)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(source, encoding="utf-8")
-    tidy(output, root)
+    output.write_text(tidy(source, root), encoding="utf-8")
     print(f"wrote {output}: {len(plans) - len(left_out)} property tests, {len(left_out)} left out")
-    for plan in left_out:
-        print(f"  left out {plan.name}: {plan.left_out}")
-    return 0
+    print("".join(f"  {line}\n" for line in left_out), end="")
+    return EXIT_OK
