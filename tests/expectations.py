@@ -132,7 +132,8 @@ INTRODUCED_AT: dict[str, int] = {
     "docs/deployment/production.md": 3,
     ".github/workflows/release.yml": 3,
     "CHANGELOG.md": 3,
-    "tests/unit/test_bump_version.py": 3,
+    ".github/workflows/commits.yml": 3,
+    "tests/unit/test_release_commitizen.py": 3,
     "tests/unit/test_production_environment.py": 3,
     # deployment analytics and performance benchmarks (issue 6, level 4)
     "ops/src/ops/monitoring/dashboard.py": 4,
