@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ANSWERS_FILE = ".copier-answers.yml"
-LEVELS = {1: "Basic", 2: "Automated", 3: "Professional", 4: "Enterprise"}
+EVOLUTION_FILE = "config/evolution.yml"
+# One entry of the `levels:` table that cica writes into config/evolution.yml.
+LADDER_ENTRY = re.compile(r"^  (\d+): \{name: ([A-Za-z]+)")
 FIRST_DEPLOY_GUIDE = "docs/deployment/first-deploy.md"
 DATA_PAIR = re.compile(r"[a-z_][a-z0-9_]*=.*")
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
@@ -155,13 +157,31 @@ def require_clean_tree(project: Path) -> None:
         )
 
 
-def check_level(target: int, current: int) -> None:
-    """Refuse a level that does not exist or is below the current one."""
-    if target not in LEVELS:
-        raise UpgradeError(f"level {target} does not exist: choose 1, 2, 3 or 4")
+def ladder(project: Path) -> dict[int, str]:
+    """Level -> name, from the `levels:` table of config/evolution.yml (empty when it has none)."""
+    try:
+        text = (project / EVOLUTION_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    entries = (LADDER_ENTRY.match(line) for line in text.split("\nlevels:\n", 1)[-1].splitlines())
+    return {int(entry[1]): entry[2] for entry in entries if entry}
+
+
+def level_name(project: Path, level: int) -> str:
+    """`level 2 (Automated)`, or `level 2` when the project's ladder does not name it."""
+    name = ladder(project).get(level)
+    return f"level {level} ({name})" if name else f"level {level}"
+
+
+def check_level(project: Path, target: int, current: int) -> None:
+    """Refuse a level that is not on the project's ladder or is below the current one."""
+    levels = sorted(ladder(project)) or [1, 2, 3, 4]
+    if target not in levels:
+        choices = ", ".join(map(str, levels[:-1])) + f" or {levels[-1]}"
+        raise UpgradeError(f"level {target} does not exist: choose {choices}")
     if target < current:
         raise UpgradeError(
-            f"this project is at level {current} ({LEVELS[current]}); downgrades are not supported"
+            f"this project is at {level_name(project, current)}; downgrades are not supported"
         )
 
 
@@ -220,7 +240,7 @@ def template_ref(project: Path) -> list[str]:
 def upgrade(project: Path, target: int, data: dict[str, str]) -> list[str]:
     """copier update to `target`, then uv lock; returns the files left with conflicts."""
     current = current_level(project)
-    check_level(target, current)
+    check_level(project, target, current)
     require_clean_tree(project)
     run(
         [
@@ -337,7 +357,7 @@ def ranges_overlap(ours: Iterable[tuple[int, int]], theirs: list[tuple[int, int]
 def preview(project: Path, target: int, workdir: Path, data: dict[str, str]) -> Preview:
     """Compare the renders at the current and the target level with the working tree."""
     current = current_level(project)
-    check_level(target, current)
+    check_level(project, target, current)
     old_root = render_at(project, current, workdir, {})
     new_root = render_at(project, target, workdir, data)
     old_files, new_files = tree_files(old_root), tree_files(new_root)
@@ -380,7 +400,7 @@ def group_of(name: str) -> str:
 
 def report(result: Preview, target: int, full: bool) -> None:
     """Print the preview: added files by group, diffs, likely conflicts, new questions."""
-    print(f"Preview of the upgrade to level {target} ({LEVELS[target]}); nothing was changed.")
+    print(f"Preview of the upgrade to {level_name(Path.cwd(), target)}; nothing was changed.")
     print(f"\nFiles that would be added ({len(result.added)}):")
     groups: dict[str, list[str]] = {}
     for name in result.added:
@@ -428,7 +448,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """The command line: the level to move to, and whether only to preview."""
     parser = argparse.ArgumentParser(
         description="Move this project up the maturity ladder with copier update.",
-        epilog="Levels: " + ", ".join(f"{n} {name}" for n, name in LEVELS.items()),
+        epilog="Levels: " + ", ".join(f"{n} {name}" for n, name in ladder(Path.cwd()).items()),
     )
     parser.add_argument("level", type=int, help="the level to move to (1-4)")
     parser.add_argument(
@@ -459,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     except UpgradeError as error:
         print(f"upgrade: {error}", file=sys.stderr)
         return error.exit_code
-    name = f"level {args.level} ({LEVELS[args.level]})"
+    name = level_name(project, args.level)
     if conflicts:
         print(
             f"\nThe upgrade to {name} is not finished: these files have conflicts:", file=sys.stderr
