@@ -6,9 +6,11 @@ fine, so a validator reads ``{{ answer | some_error }}``.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -18,7 +20,20 @@ from jinja2.ext import Extension
 SYMBOL = re.compile(r"^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$")
 SLUG_MAX_LENGTH = 30
 FALLBACK_SLUG = "crypto-assistant"
-LEVEL_NAMES = {1: "Basic", 2: "Automated", 3: "Professional", 4: "Enterprise"}
+
+
+def _sibling(name: str) -> ModuleType:
+    """Another module of extensions/, loaded from its file as copier's extension loader does."""
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"cica_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LEVEL_NAMES: dict[int, str] = _sibling("context").LEVELS
 
 
 def admit_answer(choices: Any, data: Any, key: str) -> list[list[Any]]:

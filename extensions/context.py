@@ -28,12 +28,13 @@ LEVELS = {
 
 # The maturity question's choices: what each level adds, short enough for an
 # 80-column terminal.
-LEVEL_CHOICES = {
-    "1 - Basic: tests, Docker, one quality workflow, manual deploys": 1,
-    "2 - Automated: CI, quality gates, staging on AWS": 2,
-    "3 - Professional: production with approval, monitoring, security": 3,
-    "4 - Enterprise: blue-green deploys, A/B tests, analytics": 4,
+LEVEL_SUMMARIES = {
+    1: "tests, Docker, one quality workflow, manual deploys",
+    2: "CI, quality gates, staging on AWS",
+    3: "production with approval, monitoring, security",
+    4: "blue-green deploys, A/B tests, analytics",
 }
+LEVEL_CHOICES = {f"{n} - {LEVELS[n]}: {summary}": n for n, summary in LEVEL_SUMMARIES.items()}
 
 # Capability -> first level that has it. The first four are the seed's
 # evolution features; the rest are what later levels add.

@@ -33,6 +33,7 @@ unless the exit code is 0.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -45,9 +46,23 @@ from typing import Any, NoReturn
 
 ANSWERS_FILE = ".copier-answers.yml"
 NEW_SUFFIX = ".cica-new"
-LEVELS = {1: "Basic", 2: "Automated", 3: "Professional", 4: "Enterprise"}
 # The template this script ships with: the repository it sits in.
 HOME_TEMPLATE = Path(__file__).resolve().parents[1]
+
+
+def _ladder() -> dict[int, str]:
+    """The template's level names, from extensions/context.py (the one table)."""
+    path = HOME_TEMPLATE / "extensions" / "context.py"
+    spec = importlib.util.spec_from_file_location("cica_context", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    levels: dict[int, str] = module.LEVELS
+    return levels
+
+
+LEVELS = _ladder()
 
 
 class AdoptError(Exception):
