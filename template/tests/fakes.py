@@ -8,7 +8,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,17 @@ def run(
     return code, captured.out, captured.err
 
 
+def usage_error(
+    main: Callable[[list[str]], int], capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
+    """The one line on stderr of a command that refuses `args` (exit 2, nothing on stdout)."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    captured = capsys.readouterr()
+    assert (exited.value.code, captured.out, captured.err.count("\n")) == (2, "", 1), captured
+    return captured.err
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Service
 
@@ -128,8 +139,3 @@ def closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-def rows(text: str) -> Sequence[list[str]]:
-    """The whitespace-separated words of each line."""
-    return [line.split() for line in text.splitlines()]

@@ -7,6 +7,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -60,6 +61,22 @@ def bounded(low: float, high: float, what: str, whole: bool = False) -> Callable
         return value
 
     return parse
+
+
+def http_url(value: str) -> str:
+    """An argparse type: an ``http(s)://host[:port][/prefix]`` base URL, without the final /."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an http:// or https:// URL such as https://staging.example.com"
+        )
+    if parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"{value!r} must not have a query or a fragment")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} has an invalid port") from None
+    return value.strip().rstrip("/")
 
 
 def table(

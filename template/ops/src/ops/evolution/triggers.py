@@ -301,24 +301,22 @@ class _Parser:
     def parse(self) -> Node:
         if self.token.kind == "end":
             raise TriggerSyntaxError("empty trigger: expected a condition", self.text, 0)
-        tree = self.parse_or()
+        tree = self.parse_joined("OR")
         if self.token.kind != "end":
             raise self.error("expected AND, OR or the end of the trigger")
         return tree
 
-    def parse_or(self) -> Node:
-        operands = [self.parse_and()]
-        while self.token.kind == "keyword" and self.token.text == "OR":
-            self.advance()
-            operands.append(self.parse_and())
-        return operands[0] if len(operands) == 1 else BoolOp("OR", tuple(operands))
+    def parse_joined(self, keyword: str) -> Node:
+        """Operands joined by OR (of ANDs), or by AND (of NOTs): AND binds tighter."""
 
-    def parse_and(self) -> Node:
-        operands = [self.parse_not()]
-        while self.token.kind == "keyword" and self.token.text == "AND":
+        def operand() -> Node:
+            return self.parse_joined("AND") if keyword == "OR" else self.parse_not()
+
+        operands = [operand()]
+        while self.token.kind == "keyword" and self.token.text == keyword:
             self.advance()
-            operands.append(self.parse_not())
-        return operands[0] if len(operands) == 1 else BoolOp("AND", tuple(operands))
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else BoolOp(keyword, tuple(operands))
 
     def parse_not(self) -> Node:
         if self.token.kind == "keyword" and self.token.text == "NOT":
@@ -326,7 +324,7 @@ class _Parser:
             return Not(self.parse_not())
         if self.token.kind == "lparen":
             self.advance()
-            inner = self.parse_or()
+            inner = self.parse_joined("OR")
             if self.token.kind != "rparen":
                 raise self.error("expected ')'")
             self.advance()

@@ -291,41 +291,28 @@ def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) ->
     return [cls for cls in classes if not any(o is not cls and issubclass(cls, o) for o in classes)]
 
 
-@dataclass(frozen=True)
-class Fixture:
-    """A value the annotations cannot draw, built by a fixture from the project's own pieces.
-
-    `{prefix}` in `imports` stands for the project's package prefix (read from the type's
-    module). The tests that take it draw the arguments named in `arguments` from the
-    fixture's world (the values the bot's parser hands to its commands). A function that
-    calls through the value's attribute `via` and catches none of `raises` may raise it.
-    """
-
-    name: str
-    imports: str
-    source: str
-    via: str
-    raises: tuple[str, str]  # (module, exception)
-    arguments: dict[str, str]
-
-    def let_through(self, module: types.ModuleType, function: Callable[..., Any]) -> bool:
-        """Whether `raises` can escape `function`."""
-        nodes = reached(module, function)
-        if not any(isinstance(node, ast.Attribute) and node.attr == self.via for node in nodes):
-            return False
-        caught = {
-            name.id
-            for node in nodes
-            if isinstance(node, ast.ExceptHandler) and node.type is not None
-            for name in ast.walk(node.type)
-            if isinstance(name, ast.Name)
-        }
-        return self.raises[1] not in caught
+def lets_through(module: types.ModuleType, function: Callable[..., Any]) -> bool:
+    """Whether MarketDataRequestError can escape `function`: it calls through
+    `services.market` and catches none of it."""
+    nodes = reached(module, function)
+    if not any(isinstance(node, ast.Attribute) and node.attr == "market" for node in nodes):
+        return False
+    caught = {
+        name.id
+        for node in nodes
+        if isinstance(node, ast.ExceptHandler) and node.type is not None
+        for name in ast.walk(node.type)
+        if isinstance(name, ast.Name)
+    }
+    return "MarketDataRequestError" not in caught
 
 
-BOT_SERVICES = Fixture(
-    name="services",
-    imports="""
+# The bot's BotServices cannot be drawn: a module-scoped fixture builds it from the
+# project's offline pieces (`{prefix}`: the project's package prefix), and the tests
+# that take it draw their other arguments from its world (what the bot's parser hands
+# to the commands). market-data refuses unknown symbols and bad periods (4xx):
+# `respond` turns that into a usage reply, the commands it calls let it through.
+SERVICES_IMPORTS = """
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -340,8 +327,8 @@ from {prefix}_telegram_bot.client import MarketDataClient
 from {prefix}_telegram_bot.core import HANDLERS
 from {prefix}_telegram_bot.parsing import MAX_ATR_PERIOD, MAX_PRICE
 from {prefix}_telegram_bot.settings import BotSettings
-""",
-    source='''
+"""
+SERVICES_FIXTURE = '''
 DEFAULT_SYMBOLS = BotSettings.model_validate({}).default_symbols  # no env vars, no .env
 # What the parser (parsing.py) hands to the commands: symbols market-data knows and
 # well-formed ones it does not, ATR periods, positive prices; and any command name.
@@ -370,27 +357,22 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServices]:
     asyncio.run(market.aclose())
     storage.close()
     market_storage.close()
-''',
-    # market-data refuses unknown symbols and bad periods (4xx); `respond` turns that
-    # into a usage reply, the commands it calls let it through.
-    via="market",
-    raises=("{prefix}_telegram_bot.client", "MarketDataRequestError"),
-    arguments={
-        "symbol": "SYMBOLS",
-        "symbols": "st.lists(SYMBOLS, max_size=4)",
-        "period": "PERIODS",
-        "target": "PRICES",
-        "command": "COMMANDS",
-    },
-)
+'''
+SERVICES_ARGUMENTS = {
+    "symbol": "SYMBOLS",
+    "symbols": "st.lists(SYMBOLS, max_size=4)",
+    "period": "PERIODS",
+    "target": "PRICES",
+    "command": "COMMANDS",
+}
 
 
-def _fixture_for(tp: Any) -> tuple[Fixture, str] | None:
-    """The fixture that builds `tp` and the project's package prefix; None if there is none."""
+def bot_prefix(tp: Any) -> str | None:
+    """The project's package prefix when `tp` is the bot's BotServices; None otherwise."""
     package = getattr(tp, "__module__", "").split(".")[0]
     if getattr(tp, "__qualname__", "") != "BotServices" or not package.endswith("_telegram_bot"):
         return None
-    return BOT_SERVICES, package.removesuffix("_telegram_bot")
+    return package.removesuffix("_telegram_bot")
 
 
 @dataclass
@@ -400,7 +382,7 @@ class Plan:
     name: str
     source: str = ""
     left_out: str | None = None  # the reason, when there is no test
-    fixture: tuple[Fixture, str] | None = None  # the fixture the test takes, the package prefix
+    prefix: str | None = None  # the test takes the `services` fixture (of this package prefix)
 
 
 def _type_name(tp: Any) -> str:
@@ -422,7 +404,7 @@ def plan_function(module: types.ModuleType, function: Callable[..., Any], import
         return Plan(name, left_out=f"its annotations do not resolve ({error})")
     renderer = Renderer(imports)
     parameters: list[tuple[inspect.Parameter, Rendered]] = []
-    built: tuple[Fixture, str] | None = None
+    built: str | None = None  # the package prefix of the BotServices argument
     for parameter in signature.parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
@@ -431,17 +413,17 @@ def plan_function(module: types.ModuleType, function: Callable[..., Any], import
         if parameter.name not in hints:
             return Plan(name, left_out=f"argument {parameter.name!r} has no annotation")
         rendered = renderer.render(hints[parameter.name])
-        found = _fixture_for(hints[parameter.name])
-        if rendered is not None and rendered.strategy is None and found is not None:
-            built = found
-            rendered = dataclasses.replace(rendered, fixture=found[0].name)
+        prefix = bot_prefix(hints[parameter.name])
+        if rendered is not None and rendered.strategy is None and prefix is not None:
+            built = prefix
+            rendered = dataclasses.replace(rendered, fixture="services")
         if rendered is None or (rendered.strategy is None and rendered.fixture is None):
             what = f"{parameter.name!r} ({_type_name(hints[parameter.name])})"
             return Plan(name, left_out=f"cannot draw or build argument {what}")
         parameters.append((parameter, rendered))
     if built is not None:
         parameters = [
-            (p, dataclasses.replace(r, strategy=built[0].arguments.get(p.name, r.strategy)))
+            (p, dataclasses.replace(r, strategy=SERVICES_ARGUMENTS.get(p.name, r.strategy)))
             for p, r in parameters
         ]
     if "return" not in hints:
@@ -463,12 +445,12 @@ def plan_function(module: types.ModuleType, function: Callable[..., Any], import
             name, left_out=f"nothing to assert about a {_type_name(hints['return'])} result"
         )
     exceptions = [(cls.__module__, cls.__qualname__) for cls in raised_exceptions(module, function)]
-    if built is not None and built[0].let_through(module, function):
-        exceptions.append((built[0].raises[0].format(prefix=built[1]), built[0].raises[1]))
+    if built is not None and lets_through(module, function):
+        exceptions.append((f"{built}_telegram_bot.client", "MarketDataRequestError"))
     caught = [renderer.name(*exception) for exception in dict.fromkeys(exceptions)]
     renderer.name(module.__name__, name)
     source = _test_source(function, parameters, check, comparable, idempotent, caught)
-    return Plan(name, source, fixture=built)
+    return Plan(name, source, prefix=built)
 
 
 def _test_source(
@@ -583,7 +565,7 @@ def generate(module: types.ModuleType, only: str | None = None) -> tuple[str, li
     if not tests:
         reasons = "".join(f"\n  left out {plan.name}: {plan.left_out}" for plan in left_out)
         raise GenerationError(f"{module.__name__}: no function to test{reasons}")
-    fixtures = {plan.fixture[0].name: plan.fixture for plan in tests if plan.fixture is not None}
+    prefix = next((plan.prefix for plan in tests if plan.prefix is not None), None)
     body = "\n\n".join(plan.source for plan in tests)
     lines = [
         f'"""Property-based tests of {len(tests)} of {len(plans)} functions of a module:',
@@ -595,22 +577,22 @@ def generate(module: types.ModuleType, only: str | None = None) -> tuple[str, li
         "itself. Numbers are finite and bounded, integers small (see the strategies below):",
         "widen them if your domain needs it.",
     ]
-    for name in fixtures:
+    if prefix is not None:
         lines += [
             "",
-            f"Tests taking `{name}` get it from the fixture below, built from the project's",
+            "Tests taking `services` get it from the fixture below, built from the project's",
             "offline pieces; it holds state, so they check no determinism.",
         ]
     if left_out:
         lines += ["", "The functions left out are listed below, each with the reason."]
     lines += ['"""', HEADER]
-    lines += [fixture.imports.format(prefix=prefix) for fixture, prefix in fixtures.values()]
+    lines += [SERVICES_IMPORTS.format(prefix=prefix)] if prefix is not None else []
     lines += sorted(f"from {module} import {name}" for module, name in imports)
     lines += [""]
     for constant, strategy in CONSTANTS.items():
         if re.search(rf"\b{constant}\b", body):
             lines.append(f"{constant} = {strategy}")
-    lines += [fixture.source.rstrip() for fixture, _ in fixtures.values()]
+    lines += [SERVICES_FIXTURE.rstrip()] if prefix is not None else []
     if left_out:
         lines += ["", "# Left out, to test by hand:"]
         for plan in left_out:
