@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from .errors import ConfigError, DeployError, error_code, from_client_error
+from .errors import ConfigError, DeployError, TimedOutError, error_code, from_client_error
 from .images import tag_of
 from .project import APPS, cluster_name, repository_name, service_name
 from .taskdefs import (
@@ -108,6 +108,31 @@ def tag_value(value: str) -> str:
     return _TAG_VALUE_UNSAFE.sub("_", value)[:256] or "unknown"
 
 
+def run_waiter(
+    wait: Callable[..., None],
+    timeout: int,
+    interval: int,
+    what: str,
+    timed_out: Callable[[], DeployError],
+    **params: Any,
+) -> None:
+    """Run a botocore waiter's `wait` every `interval` s for at most `timeout` s.
+
+    When the time runs out it raises what `timed_out` returns; a terminal state
+    (a service gone, say) or an AWS error is a DeployError at once.
+    """
+    delay = max(1, min(interval, timeout))
+    config = {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
+    try:
+        wait(**params, WaiterConfig=config)
+    except WaiterError as exc:
+        if exc.kwargs.get("reason") == "Max attempts exceeded":
+            raise timed_out() from None
+        raise DeployError(f"waiting for {what} failed: {exc}") from None
+    except ClientError as exc:
+        raise from_client_error(exc, f"wait for {what}") from None
+
+
 class EcsEnvironment:
     """The services `<project>-<environment>-<app>` in the cluster `<project>-<environment>`."""
 
@@ -127,8 +152,9 @@ class EcsEnvironment:
         self.log = log
 
     # ------------------------------------------------------------------ read
-    def services(self) -> list[Service]:
-        """Both services, or a ConfigError when the cluster or a service is missing."""
+    def described(self) -> dict[str, dict[str, Any]]:
+        """app -> its service as DescribeServices reports it, or a ConfigError when the
+        cluster or a service is missing."""
         names = {service_name(self.environment, app): app for app in self.apps}
         try:
             response = self.ecs.describe_services(cluster=self.cluster, services=list(names))
@@ -147,7 +173,11 @@ class EcsEnvironment:
                 f"service {', '.join(missing + inactive)} not found (or not active) in cluster "
                 f"{self.cluster}: create the app stack of {self.environment} first"
             )
-        return [Service.from_api(names[name], found[name]) for name in names]
+        return {app: dict(found[name]) for name, app in names.items()}
+
+    def services(self) -> list[Service]:
+        """The apps' services."""
+        return [Service.from_api(app, data) for app, data in self.described().items()]
 
     def task_definition(self, arn: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The task definition and its tags."""
@@ -168,10 +198,9 @@ class EcsEnvironment:
             raise from_client_error(exc, f"list the revisions of {family}") from None
         return sorted(arns, key=revision_number, reverse=True)
 
-    def running_image_tag(self, app: str) -> str | None:
-        """The image tag that the `app` service runs now."""
-        service = next(s for s in self.services() if s.app == app)
-        definition, _ = self.task_definition(service.task_definition)
+    def image_tag(self, arn: str, app: str) -> str | None:
+        """The image tag that the revision `arn` runs in the `app` container."""
+        definition, _ = self.task_definition(arn)
         return tag_of(container_image(definition, app))
 
     # ---------------------------------------------------------------- deploy
@@ -267,6 +296,13 @@ class EcsEnvironment:
             plan.append(Rollback(service, bad, target))
         return plan
 
+    def needs_move(self, step: Rollback, why: str) -> bool:
+        """Whether the service still has to move to the target (else says it is there)."""
+        if step.service.task_definition != step.target:
+            return True
+        self.log(f"{step.service.app}: already on {revision_name(step.target)} ({why})")
+        return False
+
     def rollback(self) -> list[Rollback]:
         """Point each service at its previous revision and deregister the bad one.
 
@@ -275,12 +311,7 @@ class EcsEnvironment:
         """
         plan = self.rollback_plan()
         for step in plan:
-            if step.service.task_definition == step.target:
-                self.log(
-                    f"{step.service.app}: already on {revision_name(step.target)} "
-                    "(the deployment circuit breaker rolled it back)"
-                )
-            else:
+            if self.needs_move(step, "the deployment circuit breaker rolled it back"):
                 self.update(step.service, step.target)
         self.deregister_bad(plan)
         return plan
@@ -312,24 +343,23 @@ class EcsEnvironment:
         """Wait (at most `timeout` s) until every service is stable on its expected revision."""
         before = self.services()
         expected = dict(self.expected_revisions(before) if expected is None else expected)
-        delay = max(1, min(interval, timeout))
-        attempts = max(1, math.ceil(timeout / delay))
         self.log(f"waiting up to {timeout} s for {', '.join(s.app for s in before)} to be stable")
-        try:
-            self.ecs.get_waiter("services_stable").wait(
-                cluster=self.cluster,
-                services=[service.name for service in before],
-                WaiterConfig={"Delay": delay, "MaxAttempts": attempts},
+
+        def timed_out() -> DeployError:
+            unstable = [s.summary() for s in self.services() if not s.steady]
+            return TimedOutError(
+                f"not stable after {timeout} s: " + ("; ".join(unstable) or "still settling")
             )
-        except WaiterError as exc:
-            if "Max attempts exceeded" in str(exc):
-                unstable = [s.summary() for s in self.services() if not s.steady]
-                raise DeployError(
-                    f"not stable after {timeout} s: " + ("; ".join(unstable) or "still settling")
-                ) from None
-            raise DeployError(f"waiting for the services failed: {exc}") from None
-        except ClientError as exc:
-            raise from_client_error(exc, "wait for the services") from None
+
+        run_waiter(
+            self.ecs.get_waiter("services_stable").wait,
+            timeout,
+            interval,
+            "the services",
+            timed_out,
+            cluster=self.cluster,
+            services=[service.name for service in before],
+        )
         after = self.services()
         problems = []
         for service in after:

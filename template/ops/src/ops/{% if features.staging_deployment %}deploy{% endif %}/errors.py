@@ -1,22 +1,33 @@
-"""The two ways a deploy command fails, their exit codes, and usage errors as one line."""
+"""How a deploy command fails: its exit code and the outcome its record says."""
 
 from __future__ import annotations
 
-from ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, OneLineParser
-
-__all__ = ["EXIT_OK", "OneLineParser"]
+from ops.cli import EXIT_FAILED, EXIT_USAGE
 
 
 class DeployError(Exception):
     """The deployment itself failed (exit 1); `str()` is one line for the user."""
 
     exit_code = EXIT_FAILED
+    outcome = "failed"
 
 
 class ConfigError(DeployError):
     """Bad arguments, credentials, permissions or missing infrastructure (exit 2)."""
 
     exit_code = EXIT_USAGE
+
+
+class TimedOutError(DeployError):
+    """A wait ran out of time before the services, task or deployments got there."""
+
+    outcome = "timed out"
+
+
+class RolledBackError(DeployError):
+    """A deployment failed, and CodeDeploy rolled it back by itself."""
+
+    outcome = "rolled back"
 
 
 # Error codes that mean "you may not" or "it is not there", not "it broke".

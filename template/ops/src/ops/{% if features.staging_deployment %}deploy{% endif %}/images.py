@@ -33,10 +33,3 @@ def with_tag(image: str, tag: str) -> str:
 def tag_of(image: str) -> str | None:
     """The tag of `image`, or None for a digest or no tag."""
     return split_image(image)[1]
-
-
-def repository_path(image: str) -> str:
-    """The repository without its registry: `123.dkr.ecr.../proj/app:1` -> `proj/app`."""
-    repository, _ = split_image(image)
-    first, _, rest = repository.partition("/")
-    return rest if rest and ("." in first or ":" in first or first == "localhost") else repository

@@ -74,16 +74,3 @@ def append(path: Path, record: DeploymentRecord) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(record.to_json() + "\n")
-
-
-def read(path: Path) -> list[DeploymentRecord]:
-    """Every record in `path` (lines that are not records are skipped)."""
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(DeploymentRecord(**json.loads(line)))
-        except (ValueError, TypeError):
-            continue
-    return records

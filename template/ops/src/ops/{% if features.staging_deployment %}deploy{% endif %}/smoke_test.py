@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ops.deploy.errors import OneLineParser
+from ops.cli import EXIT_FAILED, EXIT_OK, OneLineParser, bounded
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from .options import seconds
+
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9]{2,15}-[A-Z0-9]{2,15}$")
 HEALTHY_STATUSES = frozenset({"ok", "healthy", "pass", "up"})
 MAX_BODY_BYTES = 1_000_000
@@ -95,39 +96,6 @@ def parse_symbol(value: str) -> str:
     if not SYMBOL_PATTERN.match(symbol):
         raise argparse.ArgumentTypeError(f"{value!r} is not a symbol such as BTC-USDT")
     return symbol
-
-
-def positive_number(value: str) -> float:
-    """A number of seconds greater than zero."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not math.isfinite(number) or number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be greater than 0")
-    return number
-
-
-def non_negative_number(value: str) -> float:
-    """A number of seconds, zero or more."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not math.isfinite(number) or number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
-    return number
-
-
-def attempt_count(value: str) -> int:
-    """How many times to try each check: 1 to 100."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 1 <= number <= 100:
-        raise argparse.ArgumentTypeError(f"{value!r} must be from 1 to 100")
-    return number
 
 
 def describe_error(exc: BaseException, timeout: float) -> str:
@@ -297,19 +265,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout",
         default=10.0,
-        type=positive_number,
+        type=seconds(zero=False),
         help="seconds to wait for each answer (default: 10)",
     )
     parser.add_argument(
         "--attempts",
         default=3,
-        type=attempt_count,
+        type=bounded(1, 100, "a whole number", whole=True),
         help="tries per check before it fails (default: 3)",
     )
     parser.add_argument(
         "--interval",
         default=5.0,
-        type=non_negative_number,
+        type=seconds(zero=True),
         help="seconds between tries (default: 5)",
     )
     return parser

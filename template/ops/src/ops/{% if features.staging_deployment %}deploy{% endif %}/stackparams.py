@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ops.project import project_root
+
 from .errors import ConfigError
 
 PLACEHOLDERS = {
@@ -33,6 +35,11 @@ class StackParameters:
     def to_json(self) -> str:
         """The CodePipeline-style file that `aws cloudformation deploy` reads."""
         return json.dumps({"Parameters": self.values}, indent=2, sort_keys=True) + "\n"
+
+
+def default_path(environment: str) -> Path:
+    """infrastructure/aws/parameters/ENVIRONMENT.json of the project."""
+    return project_root() / "infrastructure" / "aws" / "parameters" / f"{environment}.json"
 
 
 def load(path: Path) -> dict[str, str]:

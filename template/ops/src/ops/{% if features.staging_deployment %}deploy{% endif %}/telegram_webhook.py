@@ -17,7 +17,7 @@ later getUpdates or setWebhook, for up to 24 hours.
 The bot token is TELEGRAM_BOT_TOKEN, the secret TELEGRAM_WEBHOOK_SECRET and the
 URL --url or TELEGRAM_WEBHOOK_URL. With --environment, what the environment does
 not set is read from the app stack's Secrets Manager secrets
-({{ project_slug }}/ENVIRONMENT/telegram-bot-token and .../telegram-webhook-secret,
+(<project>/ENVIRONMENT/telegram-bot-token and .../telegram-webhook-secret,
 the ones the bot tasks get), and `set` does nothing when the environment's
 parameters file says BotMode polling. The Bot API is --api-base-url, else
 TELEGRAM_API_BASE_URL, else https://api.telegram.org/bot. The token is never
@@ -41,21 +41,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ops.deploy.errors import OneLineParser
-from ops.project import project_root
+from ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, OneLineParser
+
+from .errors import ConfigError
+from .project import secret_name
+from .stackparams import default_path, load
 
 PROG = "telegram_webhook.py"
-PROJECT = "{{ project_slug }}"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # The update types the bot's handlers use (the polling bot asks for the same).
 ALLOWED_UPDATES = ("message",)
 TOKEN_PATTERN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{35}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 class WebhookError(Exception):
@@ -66,7 +64,7 @@ class WebhookError(Exception):
         self.exit_code = exit_code
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> OneLineParser:
     """The command line: set, delete and info."""
     parser = OneLineParser(
         prog=PROG, description="Register, remove and inspect the bot's Telegram webhook."
@@ -140,7 +138,7 @@ SecretReader = Callable[[str, str | None], str]
 
 def _setting(
     name: str,
-    secret_name: str,
+    secret: str,
     args: argparse.Namespace,
     environ: Mapping[str, str],
     secrets: SecretReader,
@@ -150,7 +148,7 @@ def _setting(
         return value
     if args.environment:
         region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-        return secrets(f"{PROJECT}/{args.environment}/{secret_name}", region) or None
+        return secrets(secret_name(args.environment, secret), region) or None
     return None
 
 
@@ -218,15 +216,13 @@ def bot_mode(args: argparse.Namespace) -> tuple[str | None, Path | None]:
     """BotMode from the environment's parameters file, when there is one."""
     path: Path | None = args.parameters_file
     if path is None and args.environment:
-        path = project_root() / "infrastructure" / "aws" / "parameters" / f"{args.environment}.json"
+        path = default_path(args.environment)
     if path is None or (args.parameters_file is None and not path.is_file()):
         return None, None
     try:
-        parameters = json.loads(path.read_text(encoding="utf-8"))["Parameters"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise WebhookError(f"cannot read BotMode from {path}: {exc}", EXIT_USAGE) from None
-    mode = parameters.get("BotMode", "webhook") if isinstance(parameters, dict) else None
-    return (str(mode) if mode is not None else None), path
+        return load(path).get("BotMode", "webhook"), path
+    except ConfigError as exc:
+        raise WebhookError(f"cannot read BotMode: {exc}", EXIT_USAGE) from None
 
 
 # --------------------------------------------------------------------- Bot API
@@ -339,12 +335,12 @@ def main(
 ) -> int:
     """Run one command; return its exit code (errors as one line on stderr)."""
     environ = os.environ if environ is None else environ
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args, environ, secrets)
     except WebhookError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return parser.fail(exc, exc.exit_code)
 
 
 if __name__ == "__main__":
