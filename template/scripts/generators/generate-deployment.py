@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
-"""Environment files and ECS task definitions for an environment:
+"""Each service's environment file for an environment, every value checked:
 ``uv run python scripts/generators/generate-deployment.py --environment staging``.
 
-With ``--stack-outputs`` (the app stack's describe-stacks JSON), ``--execution-role-arn``
-and optionally ``--image-tag`` it also writes the task definitions.
-Exit codes: 0 written, 2 a value is missing or invalid (one line each).
+Writes build/deployment/<environment>/<service>.env from config/<environment>.env
+(or its .env.example). Exit codes: 0 written, 2 a value is missing or invalid (one line each).
 """
 
 from __future__ import annotations

@@ -1,19 +1,14 @@
-"""scripts/generators/generate-deployment.py: env files and ECS task definitions."""
+"""scripts/generators/generate-deployment.py: each service's env file, every value checked."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ops.generators.deploygen import main, output_key
+from ops.generators.deploygen import main
 
 ROOT = Path(__file__).resolve().parents[2]
-ACCOUNT = "210987654321"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/demo/staging/TaskExecutionRole-ABC"
 STAGING_ENV = """\
 # --- both services
 ENVIRONMENT=staging
@@ -37,49 +32,17 @@ MARKET_DATA_URL=http://market-data.staging.demo.internal:8080
 # TELEGRAM_WEBHOOK_SECRET  AWS Secrets Manager: demo/staging/telegram-webhook-secret
 # DATABASE_PASSWORD        AWS Secrets Manager: the secret RDS creates for the database
 """
-OUTPUTS = {
-    "Stacks": [
-        {
-            "Outputs": [
-                {
-                    "OutputKey": "TelegramWebhookSecretArn",
-                    "OutputValue": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:"
-                    "demo/staging/telegram-webhook-secret-Ab12Cd",
-                },
-                {
-                    "OutputKey": "DatabasePasswordSecretArn",
-                    "OutputValue": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:"
-                    "rds!db-1234-Xy98Zw",
-                },
-            ]
-        }
-    ]
-}
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "staging.env.example").write_text(STAGING_ENV)
-    shutil.copy(ROOT / "config" / "feature-flags.yml", tmp_path / "config" / "feature-flags.yml")
-    (tmp_path / ".copier-answers.yml").write_text("project_slug: demo\naws_region: eu-west-1\n")
-    parameters = tmp_path / "infrastructure" / "aws" / "parameters"
-    parameters.mkdir(parents=True)
-    (parameters / "staging.json").write_text(
-        json.dumps({"Parameters": {"MarketDataCpu": "512", "MarketDataMemory": "1024"}})
-    )
-    (tmp_path / "outputs.json").write_text(json.dumps(OUTPUTS))
     return tmp_path
 
 
-def render(project: Path, *extra: str) -> int:
-    return main(["--environment", "staging", *extra], root=project)
-
-
-def task_definition(project: Path, service: str) -> dict[str, Any]:
-    path = project / "build" / "deployment" / "staging" / f"{service}.task-definition.json"
-    loaded: dict[str, Any] = json.loads(path.read_text())
-    return loaded
+def render(project: Path) -> int:
+    return main(["--environment", "staging"], root=project)
 
 
 def test_env_files_hold_each_services_settings(
@@ -94,75 +57,18 @@ def test_env_files_hold_each_services_settings(
     assert {"ENVIRONMENT=staging", "BOT_MODE=webhook", "BOT_PORT=8081"} <= set(bot)
     assert not any(line.startswith("MARKET_DATA_PORT=") for line in bot)
     assert sorted(path.name for path in output.iterdir()) == ["market-data.env", "telegram-bot.env"]
-    assert "task definitions need --stack-outputs" in capsys.readouterr().out
+    assert "telegram-bot.env" in capsys.readouterr().out
 
 
-def test_task_definitions_from_the_config_the_parameters_and_the_stack(project: Path) -> None:
-    code = render(
-        project,
-        "--stack-outputs",
-        str(project / "outputs.json"),
-        "--execution-role-arn",
-        ROLE,
-        "--task-role-arn",
-        f"telegram-bot=arn:aws:iam::{ACCOUNT}:role/bot",
-        "--image-tag",
-        "0123456789abcdef0123456789abcdef01234567",
-    )
-    assert code == 0
-
-    market, bot = task_definition(project, "market-data"), task_definition(project, "telegram-bot")
-    assert market["family"] == "demo-staging-market-data"
-    assert (market["cpu"], market["memory"], bot["cpu"], bot["memory"]) == (
-        "512",
-        "1024",
-        "256",
-        "512",
-    )
-    container = market["containerDefinitions"][0]
-    assert container["image"] == (
-        f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/demo/market-data:"
-        "0123456789abcdef0123456789abcdef01234567"
-    )
-    environment = {item["name"]: item["value"] for item in container["environment"]}
-    assert environment["SERVICE_VERSION"] == "0123456789abcdef0123456789abcdef01234567"
-    assert environment["MARKET_DATA_PROVIDER"] == "exchange"
-    assert "BOT_MODE" not in environment
-    assert container["secrets"] == [
-        {
-            "name": "DATABASE_PASSWORD",
-            "valueFrom": OUTPUTS["Stacks"][0]["Outputs"][1]["OutputValue"] + ":password::",
-        }
-    ]
-    assert (
-        container["logConfiguration"]["options"]["awslogs-group"] == "/ecs/demo-staging/market-data"
-    )
-    assert "8080/health" in container["healthCheck"]["command"][-1]
-    assert "taskRoleArn" not in market
-    secrets = {
-        item["name"]: item["valueFrom"] for item in bot["containerDefinitions"][0]["secrets"]
-    }
-    assert secrets["TELEGRAM_BOT_TOKEN"] == (
-        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:demo/staging/telegram-bot-token"
-    )
-    assert secrets["TELEGRAM_WEBHOOK_SECRET"].endswith("telegram-webhook-secret-Ab12Cd")
-    assert bot["taskRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/bot"
-    assert bot["executionRoleArn"] == ROLE
-
-
-def test_a_polling_bot_or_disabled_health_endpoints_get_no_health_check(project: Path) -> None:
+def test_the_bot_token_secret_must_be_named(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     env = project / "config" / "staging.env.example"
-    env.write_text(env.read_text().replace("BOT_MODE=webhook", "BOT_MODE=polling"))
-    args = ["--stack-outputs", str(project / "outputs.json"), "--execution-role-arn", ROLE]
-    assert render(project, *args, "--image-tag", "v1") == 0
-    assert "healthCheck" not in task_definition(project, "telegram-bot")["containerDefinitions"][0]
-    assert "healthCheck" in task_definition(project, "market-data")["containerDefinitions"][0]
+    env.write_text(env.read_text().replace("# TELEGRAM_BOT_TOKEN", "# TELEGRAM_TOKEN"))
 
-    (project / "config" / "feature-flags.yml").write_text(
-        "features:\n  health_endpoints:\n    enabled: false\n"
-    )
-    assert render(project, *args, "--image-tag", "v1") == 0
-    assert "healthCheck" not in task_definition(project, "market-data")["containerDefinitions"][0]
+    assert render(project) == 2
+    assert "the secret TELEGRAM_BOT_TOKEN is not named" in capsys.readouterr().err
+    assert not (project / "build").exists()
 
 
 def test_invalid_settings_are_reported_one_line_each(
@@ -191,43 +97,6 @@ def test_invalid_settings_are_reported_one_line_each(
         "such as BTC-USDT, not BTCUSDT",
     ]
     assert not (project / "build").exists()
-
-
-@pytest.mark.parametrize(
-    ("extra", "message"),
-    [
-        ([], "--execution-role-arn is required for task definitions"),
-        (["--execution-role-arn", "admin"], "--execution-role-arn 'admin' is not an IAM role ARN"),
-        (["--execution-role-arn", ROLE, "--image-tag", "bad tag"], "is not a valid image tag"),
-        (["--execution-role-arn", ROLE, "--task-role-arn", "db=x"], "expected SERVICE=arn:aws:iam"),
-    ],
-)
-def test_task_definitions_need_their_aws_values(
-    project: Path, extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = render(
-        project, "--stack-outputs", str(project / "outputs.json"), "--image-tag", "v1", *extra
-    )
-    assert code == 2
-    assert message in capsys.readouterr().err
-
-
-def test_a_secret_without_an_arn_is_an_error(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (project / "outputs.json").write_text(json.dumps({"Stacks": [{"Outputs": []}]}))
-    args = ["--stack-outputs", str(project / "outputs.json"), "--execution-role-arn", ROLE]
-    assert render(project, *args, "--image-tag", "v1") == 2
-    assert (
-        "secret DATABASE_PASSWORD: no ARN: pass --stack-outputs with DatabasePasswordSecretArn"
-        in (capsys.readouterr().err)
-    )
-
-
-def test_output_keys_follow_the_app_stack() -> None:
-    assert output_key("TELEGRAM_BOT_TOKEN") == "TelegramBotTokenSecretArn"
-    assert output_key("TELEGRAM_WEBHOOK_SECRET") == "TelegramWebhookSecretArn"
-    assert output_key("DATABASE_PASSWORD") == "DatabasePasswordSecretArn"
 
 
 def test_this_projects_committed_settings(

@@ -2,5 +2,5 @@
 
 - ``testgen``: property-based tests (Hypothesis) for a module's public functions;
 - ``docgen``: docs/api/openapi.json, the market-data OpenAPI schema;
-- ``deploygen``: ECS task definitions and env files per environment.
+- ``deploygen``: the services' env files per environment, every value checked.
 """
