@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ops.cli import EXIT_FAILED, EXIT_OK, OneLineParser, bounded
+from ops.cli import EXIT_FAILED, EXIT_OK, OneLineParser, bounded, http_url
 
 from .options import seconds
 
@@ -76,18 +76,8 @@ class Response:
 
 def parse_base_url(value: str) -> Target:
     """``http(s)://host[:port][/prefix]`` -> Target, or a one-line argparse error."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an http:// or https:// URL such as https://staging.example.com"
-        )
-    if parts.query or parts.fragment:
-        raise argparse.ArgumentTypeError(f"{value!r} must not have a query or a fragment")
-    try:
-        port = parts.port
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} has an invalid port") from None
-    return Target(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
+    parts = urlsplit(http_url(value))
+    return Target(parts.scheme, str(parts.hostname), parts.port, parts.path)
 
 
 def parse_symbol(value: str) -> str:
