@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TypeVar
@@ -61,6 +62,17 @@ def bounded(low: float, high: float, what: str, whole: bool = False) -> Callable
         return value
 
     return parse
+
+
+def output(command: Sequence[str], stdin: str | None = None) -> str | None:
+    """What `command` prints (given `stdin`), or None when it fails or cannot start."""
+    try:
+        result = subprocess.run(
+            command, input=stdin, capture_output=True, text=True, check=False, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
 
 
 def http_url(value: str) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
+
+from ops.cli import output
 
 from .config import EVOLUTION_FILE, FLAGS_FILE, EvolutionConfig
 from .triggers import PER_WEEK, PERCENT, Quantity, Value, describe
@@ -68,17 +69,7 @@ class Deployment:
 
 def git(root: Path, *args: str) -> str | None:
     """Output of a git command in `root`, or None when git or the repository is missing."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout if result.returncode == 0 else None
+    return output(["git", "-C", str(root), *args])
 
 
 def is_own_repository(root: Path) -> bool:

@@ -32,7 +32,6 @@ import enum
 import importlib
 import inspect
 import re
-import subprocess
 import sys
 import textwrap
 import types
@@ -43,7 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ops.cli import EXIT_OK, EXIT_USAGE, OneLineParser
+from ops.cli import EXIT_OK, EXIT_USAGE, OneLineParser, output
 
 # The strategies of plain numbers and text: finite, bounded, small.
 CONSTANTS = {
@@ -609,20 +608,10 @@ def tidy(source: str, root: Path) -> str:
     )
     stdin = ["--stdin-filename", "tests/unit/test_generated.py", *config, "-"]
     for command in (["check", "--fix-only", "--quiet", "--select", "I,F401"], ["format"]):
-        try:
-            result = subprocess.run(
-                [sys.executable, "-m", "ruff", *command, *stdin],
-                input=source,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=60,
-            )
-        except (OSError, subprocess.SubprocessError):
+        tidied = output([sys.executable, "-m", "ruff", *command, *stdin], source)
+        if not tidied:
             return source
-        if result.returncode != 0 or not result.stdout:
-            return source
-        source = result.stdout
+        source = tidied
     return source
 
 
