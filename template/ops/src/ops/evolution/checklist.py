@@ -148,15 +148,16 @@ def files(*patterns: str, hint: str) -> Item:
     return check
 
 
-def defines(*needles: str, where: str = CLOUDFORMATION, hint: str, done: str) -> Item:
-    """Done when the files matching `where` hold every one of `needles`."""
+def defines(*needles: str, hint: str = "add it") -> Item:
+    """Done when the CloudFormation templates hold every one of `needles`."""
 
     def check(repo: Repo) -> Check:
-        text = repo.texts(where)
+        text = repo.texts(CLOUDFORMATION)
         lacking = [needle for needle in needles if needle not in text]
+        where = CLOUDFORMATION.split("*")[0]
         if lacking:
-            return _missing(f"no {', '.join(lacking)} in {where.split('*')[0]}", hint)
-        return Check(True, done)
+            return _missing(f"no {', '.join(lacking)} in {where}", hint)
+        return Check(True, f"{', '.join(needles)} in {where}")
 
     return check
 
@@ -275,7 +276,7 @@ def api_documented(repo: Repo) -> Check:
 
 def staging_infrastructure(repo: Repo) -> Check:
     """CloudFormation defines an ECS service and staging has parameter files."""
-    stack = defines("AWS::ECS::Service", hint="add the app stack", done="ECS app stack")(repo)
+    stack = defines("AWS::ECS::Service", hint="add the app stack")(repo)
     parameters = repo.files("infrastructure/aws/parameters/*staging*")
     if stack.done and not parameters:
         return _missing("no staging parameters in infrastructure/aws/parameters/", "add them")
@@ -412,12 +413,7 @@ ITEMS: dict[int, list[tuple[str, Item]]] = {
         ("Roll back automatically when production health fails", rollback),
         (
             "Set up CloudWatch alarms and dashboard",
-            defines(
-                "AWS::CloudWatch::Alarm",
-                "AWS::CloudWatch::Dashboard",
-                hint="add alarms and a dashboard",
-                done="CloudWatch alarms and dashboard in infrastructure/aws/cloudformation/",
-            ),
+            defines("AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard"),
         ),
         ("Set up Prometheus scraping and a Grafana dashboard", prometheus_grafana),
         (
@@ -435,31 +431,16 @@ ITEMS: dict[int, list[tuple[str, Item]]] = {
     4: [
         (
             "Deploy blue-green through CodeDeploy",
-            defines(
-                "CODE_DEPLOY",
-                "AWS::CodeDeploy::DeploymentGroup",
-                hint="add blue/green deployment",
-                done="ECS CODE_DEPLOY controller and a CodeDeploy deployment group",
-            ),
+            defines("CODE_DEPLOY", "AWS::CodeDeploy::DeploymentGroup"),
         ),
         (
             "Roll back blue-green deployments on alarms",
-            defines(
-                "AutoRollbackConfiguration",
-                "AlarmConfiguration",
-                hint="roll back on alarms",
-                done="CodeDeploy rolls back on failure and on alarms",
-            ),
+            defines("AutoRollbackConfiguration", "AlarmConfiguration"),
         ),
         ("Run A/B tests and percentage rollouts with feature flags", experiments),
         (
             "Track deployments on a dashboard",
-            defines(
-                "deploy-dashboard =",
-                where="ops/pyproject.toml",
-                hint="add the deploy-dashboard command",
-                done="uv run deploy-dashboard (ops/pyproject.toml)",
-            ),
+            files("ops/src/ops/monitoring/dashboard.py", hint="add the deploy-dashboard command"),
         ),
         ("Run performance benchmarks in CI", benchmarks_in_ci),
         (
