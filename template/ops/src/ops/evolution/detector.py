@@ -21,7 +21,6 @@ from ops.project import Project
 from .config import EVOLUTION_FILE, FLAGS_FILE, ConfigError, load_evolution
 from .metrics import Metric, collect, lookup, where_to_set
 from .triggers import (
-    Outcome,
     Quantity,
     Trigger,
     TriggerError,
@@ -44,7 +43,7 @@ class Result:
 
     name: str  # the level's name (Automated...) or the flag's
     trigger: str
-    outcome: Outcome
+    value: bool | None  # holds, does not, or unknown
     words: str  # the trigger in plain words, with each value
     unknown: tuple[str, ...]  # names whose values are unknown
     level: int = 0  # 0 for a flag
@@ -61,8 +60,7 @@ class Result:
             "trigger": self.trigger,
             "words": self.words,
             **({} if self.level else {"enabled": self.enabled}),
-            "result": self.outcome.value,
-            "reasons": list(self.outcome.reasons),
+            "result": self.value,
             "unknown": list(self.unknown),
         }
 
@@ -82,7 +80,7 @@ class Report:
 
     @property
     def due(self) -> list[int]:
-        return [result.level for result in self.levels if result.outcome.value is True]
+        return [result.level for result in self.levels if result.value is True]
 
     @property
     def recommendation(self) -> int | None:
@@ -103,7 +101,7 @@ class Report:
         for result in self.levels + [flag for flag in self.flags if not flag.enabled]:
             for name in result.unknown:
                 needs.setdefault(name, [])
-                if result.outcome.value is None:
+                if result.value is None:
                     needs[name].append(result.who)
         for name, metric in self.metrics.items():
             if isinstance(metric.value, Mapping):
@@ -194,11 +192,11 @@ def analyse(root: Path, now: datetime | None = None) -> Report:
     def result(where: str, name: str, level: int = 0, enabled: bool = False) -> Result:
         trigger = triggers[where]
         try:
-            outcome = evaluate(trigger, read)
+            value = evaluate(trigger, read)
         except TriggerError as error:
             raise ConfigError(f"{where}: {error}") from None
         words = in_words(trigger, read)
-        return Result(name, trigger.text, outcome, words.text, words.unknown, level, enabled)
+        return Result(name, trigger.text, value, words.text, words.unknown, level, enabled)
 
     return Report(
         project,
@@ -218,7 +216,7 @@ _WORD = {True: "HOLDS", False: "does not hold", None: "undecided"}
 
 
 def _state(result: Result) -> str:
-    return "enabled" if result.enabled else _WORD[result.outcome.value]
+    return "enabled" if result.enabled else _WORD[result.value]
 
 
 def render_text(report: Report) -> str:
@@ -271,13 +269,13 @@ def _advice(report: Report) -> list[str]:
     else:
         advice.append("No upgrade due: no higher level's trigger holds.")
     for result in report.levels:
-        if result.outcome.value is None and result.unknown:
+        if result.value is None and result.unknown:
             advice.append(
                 f"Level {result.level} is undecided until "
                 f"{' or '.join(result.unknown)} is known (see where to set them above)."
             )
     for flag in report.flags:
-        if not flag.enabled and flag.outcome.value is True:
+        if not flag.enabled and flag.value is True:
             advice.append(
                 f"Flag {flag.name}: its trigger holds ({flag.words}); the level that adds it "
                 "turns it on."

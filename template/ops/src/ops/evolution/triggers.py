@@ -368,19 +368,6 @@ def parse(text: str) -> Trigger:
 # ------------------------------------------------------------------ evaluation
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """True, False or None (unknown), and one line per condition saying why."""
-
-    value: bool | None
-    reasons: tuple[str, ...]
-
-
-def verdict(value: bool | None) -> str:
-    """A trigger's result as a word: true, false or unknown."""
-    return "unknown" if value is None else str(value).lower()
-
-
 def describe(value: Value) -> str:
     """A metric's value for people; "unknown" when nothing is known."""
     if value is None:
@@ -395,8 +382,9 @@ def describe(value: Value) -> str:
     return ", ".join(str(amount) for amount in known.values())
 
 
-def evaluate(trigger: Trigger, lookup: Lookup) -> Outcome:
-    """Evaluate with Kleene's three-valued logic; TriggerError on a type mismatch."""
+def evaluate(trigger: Trigger, lookup: Lookup) -> bool | None:
+    """True, False or None (unknown), by Kleene's three-valued logic; TriggerError on a
+    type mismatch. (words.in_words says why, with each value.)"""
     return _Evaluator(trigger.text, lookup).node(trigger.tree)
 
 
@@ -405,20 +393,16 @@ class _Evaluator:
         self.text = text
         self.lookup = lookup
 
-    def node(self, node: Node) -> Outcome:
+    def node(self, node: Node) -> bool | None:
         if isinstance(node, BoolOp):
-            outcomes = [self.node(operand) for operand in node.operands]
-            values = [outcome.value for outcome in outcomes]
-            reasons = tuple(reason for outcome in outcomes for reason in outcome.reasons)
+            values = [self.node(operand) for operand in node.operands]
             decisive = node.op == "OR"  # True decides an OR, False decides an AND
             if decisive in values:
-                return Outcome(decisive, reasons)
-            if None in values:
-                return Outcome(None, reasons)
-            return Outcome(not decisive, reasons)
+                return decisive
+            return None if None in values else not decisive
         if isinstance(node, Not):
             inner = self.node(node.operand)
-            return Outcome(None if inner.value is None else not inner.value, inner.reasons)
+            return None if inner is None else not inner
         if isinstance(node, Truth):
             return self.truth(node.operand)
         return self.compare(node)
@@ -428,57 +412,36 @@ class _Evaluator:
             return operand.value
         return self.lookup(operand.name)
 
-    def truth(self, operand: Operand) -> Outcome:
+    def truth(self, operand: Operand) -> bool | None:
         value = self.operand(operand)
-        label = operand.name if isinstance(operand, Name) else operand.text
         if value is None or (isinstance(value, Mapping) and describe(value) == "unknown"):
-            return Outcome(None, (f"{label}: unknown",))
+            return None
         if not isinstance(value, bool):
+            label = _label(operand)
             raise TriggerError(
                 f'"{self.text}": {label} is {describe(value)}, not true or false: '
                 f"compare it (for example {label} > 0)"
             )
-        return Outcome(value, (f"{label}: {verdict(value)}",))
+        return value
 
-    def compare(self, node: Compare) -> Outcome:
+    def compare(self, node: Compare) -> bool | None:
         left, right = self.operand(node.left), self.operand(node.right)
-        label = f"{_label(node.left)} {node.op} {_label(node.right)}"
-        shown = [
-            f"{operand.name} = {describe(value)}"
-            for operand, value in ((node.left, left), (node.right, right))
-            if isinstance(operand, Name)
-        ]
-        shown += [
-            f"{operand.text} = {value}"
-            for operand, value in ((node.left, left), (node.right, right))
-            if isinstance(operand, Literal)
-            and isinstance(value, Quantity)
-            and value.unit == PER_WEEK
-        ]
-        value, note = self.compare_values(node, left, right)
-        details = ", ".join([*shown, *([note] if note else [])])
-        return Outcome(
-            value, (f"{label}: {verdict(value)}" + (f" ({details})" if details else ""),)
-        )
-
-    def compare_values(self, node: Compare, left: Value, right: Value) -> tuple[bool | None, str]:
         if isinstance(left, bool) or isinstance(right, bool):
             if not (isinstance(left, bool | None) and isinstance(right, bool | None)):
                 raise self.mismatch(node, "compares true/false with a number")
             if node.op not in ("==", "!="):
                 raise self.mismatch(node, f"orders true/false values with {node.op}")
             if left is None or right is None:
-                return None, ""
-            return _COMPARISONS[node.op](left, right), ""
+                return None
+            return _COMPARISONS[node.op](left, right)
         left_q, right_q = _pick_unit(left, right), _pick_unit(right, left)
         if isinstance(left_q, str) or isinstance(right_q, str):
             raise self.mismatch(node, str(left_q if isinstance(left_q, str) else right_q))
         if left_q is None or right_q is None:
-            return None, ""
-        units = {unit for unit in (left_q.unit, right_q.unit) if unit is not None}
-        if len(units) > 1:
-            return None, f"{' and '.join(sorted(units))} do not compare"
-        return _COMPARISONS[node.op](left_q.amount, right_q.amount), ""
+            return None
+        if None not in (left_q.unit, right_q.unit) and left_q.unit != right_q.unit:
+            return None  # different units never compare
+        return _COMPARISONS[node.op](left_q.amount, right_q.amount)
 
     def mismatch(self, node: Compare, problem: str) -> TriggerError:
         return TriggerError(
