@@ -221,25 +221,6 @@ class Trigger:
     text: str
     tree: Node
 
-    def names(self) -> list[str]:
-        """The metric names the trigger reads, in order, without repeats."""
-        seen: dict[str, None] = {}
-        _collect_names(self.tree, seen)
-        return list(seen)
-
-
-def _collect_names(node: Node, seen: dict[str, None]) -> None:
-    if isinstance(node, BoolOp):
-        for child in node.operands:
-            _collect_names(child, seen)
-    elif isinstance(node, Not):
-        _collect_names(node.operand, seen)
-    else:
-        operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
-        for operand in operands:
-            if isinstance(operand, Name):
-                seen.setdefault(operand.name)
-
 
 def _start(text: str) -> int:
     """Where the condition starts: after leading blanks and an optional `when`/`when_`."""
