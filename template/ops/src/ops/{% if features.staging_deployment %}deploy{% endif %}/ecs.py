@@ -4,14 +4,13 @@ revisions, roll them back, and wait until they are stable."""
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import WaiterError
 
-from .errors import ConfigError, DeployError, TimedOutError, error_code, from_client_error
+from .errors import ConfigError, DeployError, TimedOutError, aws_call
 from .images import tag_of
 from .project import APPS, cluster_name, repository_name, service_name
 from .taskdefs import (
@@ -27,8 +26,6 @@ from .taskdefs import (
 if TYPE_CHECKING:
     from mypy_boto3_ecr.client import ECRClient
     from mypy_boto3_ecs.client import ECSClient
-
-_TAG_VALUE_UNSAFE = re.compile(r"[^A-Za-z0-9 _.:/=+@-]")
 
 Log = Callable[[str], None]
 
@@ -103,11 +100,6 @@ class Rollback:
     target: str
 
 
-def tag_value(value: str) -> str:
-    """`value` with the characters ECS does not accept in tags replaced, at most 256 long."""
-    return _TAG_VALUE_UNSAFE.sub("_", value)[:256] or "unknown"
-
-
 def run_waiter(
     wait: Callable[..., None],
     timeout: int,
@@ -124,13 +116,12 @@ def run_waiter(
     delay = max(1, min(interval, timeout))
     config = {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
     try:
-        wait(**params, WaiterConfig=config)
+        with aws_call(f"wait for {what}"):
+            wait(**params, WaiterConfig=config)
     except WaiterError as exc:
         if exc.kwargs.get("reason") == "Max attempts exceeded":
             raise timed_out() from None
         raise DeployError(f"waiting for {what} failed: {exc}") from None
-    except ClientError as exc:
-        raise from_client_error(exc, f"wait for {what}") from None
 
 
 class EcsEnvironment:
@@ -141,30 +132,28 @@ class EcsEnvironment:
         environment: str,
         ecs: ECSClient,
         ecr: ECRClient | None = None,
-        apps: Sequence[str] = APPS,
         log: Log = lambda _line: None,
     ) -> None:
         self.environment = environment
         self.cluster = cluster_name(environment)
         self.ecs = ecs
         self.ecr = ecr
-        self.apps = tuple(apps)
         self.log = log
 
     # ------------------------------------------------------------------ read
     def described(self) -> dict[str, dict[str, Any]]:
         """app -> its service as DescribeServices reports it, or a ConfigError when the
         cluster or a service is missing."""
-        names = {service_name(self.environment, app): app for app in self.apps}
-        try:
+        names = {service_name(self.environment, app): app for app in APPS}
+        missing_cluster = ConfigError(
+            f"cluster {self.cluster} not found: create the app stack of "
+            f"{self.environment} first (docs/deployment/aws.md)"
+        )
+        with aws_call(
+            f"describe the services of {self.cluster}",
+            {"ClusterNotFoundException": missing_cluster},
+        ):
             response = self.ecs.describe_services(cluster=self.cluster, services=list(names))
-        except ClientError as exc:
-            if error_code(exc) == "ClusterNotFoundException":
-                raise ConfigError(
-                    f"cluster {self.cluster} not found: create the app stack of "
-                    f"{self.environment} first (docs/deployment/aws.md)"
-                ) from None
-            raise from_client_error(exc, f"describe the services of {self.cluster}") from None
         found = {s["serviceName"]: s for s in response.get("services", [])}
         missing = [name for name in names if name not in found]
         inactive = [name for name, s in found.items() if s.get("status") != "ACTIVE"]
@@ -181,21 +170,17 @@ class EcsEnvironment:
 
     def task_definition(self, arn: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The task definition and its tags."""
-        try:
+        with aws_call(f"describe {revision_name(arn)}"):
             response = self.ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-        except ClientError as exc:
-            raise from_client_error(exc, f"describe {revision_name(arn)}") from None
         return dict(response["taskDefinition"]), tags_dict(response.get("tags"))
 
     def active_revisions(self, family: str) -> list[str]:
         """ARNs of the family's ACTIVE revisions, newest first."""
         arns: list[str] = []
-        try:
+        with aws_call(f"list the revisions of {family}"):
             paginator = self.ecs.get_paginator("list_task_definitions")
             for page in paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC"):
                 arns.extend(a for a in page.get("taskDefinitionArns", []) if family_of(a) == family)
-        except ClientError as exc:
-            raise from_client_error(exc, f"list the revisions of {family}") from None
         return sorted(arns, key=revision_number, reverse=True)
 
     def image_tag(self, arn: str, app: str) -> str | None:
@@ -208,48 +193,42 @@ class EcsEnvironment:
         """Both repositories hold `image_tag`, or a DeployError that says which does not."""
         if self.ecr is None:
             return
-        for app in self.apps:
+        for app in APPS:
             repository = repository_name(app)
-            try:
+            known = {
+                "ImageNotFoundException": DeployError(
+                    f"{repository} has no image tagged {image_tag}: build and push it first"
+                ),
+                "RepositoryNotFoundException": ConfigError(
+                    f"ECR repository {repository} not found: deploy the bootstrap stack first"
+                ),
+            }
+            with aws_call(f"look up {repository}:{image_tag}", known):
                 self.ecr.describe_images(
                     repositoryName=repository, imageIds=[{"imageTag": image_tag}]
                 )
-            except ClientError as exc:
-                code = error_code(exc)
-                if code == "ImageNotFoundException":
-                    raise DeployError(
-                        f"{repository} has no image tagged {image_tag}: build and push it first"
-                    ) from None
-                if code == "RepositoryNotFoundException":
-                    raise ConfigError(
-                        f"ECR repository {repository} not found: deploy the bootstrap stack first"
-                    ) from None
-                raise from_client_error(exc, f"look up {repository}:{image_tag}") from None
 
     def register(self, service: Service, image_tag: str, tags: Mapping[str, str]) -> str:
         """A new revision of the service's current task definition at `image_tag`."""
         definition, old_tags = self.task_definition(service.task_definition)
-        own = {key: tag_value(value) for key, value in tags.items()}
-        own[TAG_PREVIOUS] = service.task_definition
+        own = {**tags, TAG_PREVIOUS: service.task_definition}
         request = new_revision_request(definition, service.app, image_tag, own, old_tags)
-        try:
+        return self.register_request(request, service.app, image_tag)
+
+    def register_request(self, request: Mapping[str, Any], who: str, image_tag: str) -> str:
+        """Register the revision `request` describes (for `who`, at `image_tag`); its ARN."""
+        with aws_call(f"register a new revision of {request['family']}"):
             response = self.ecs.register_task_definition(**request)
-        except ClientError as exc:
-            raise from_client_error(
-                exc, f"register a new revision of {request['family']}"
-            ) from None
         arn = str(response["taskDefinition"]["taskDefinitionArn"])
-        self.log(f"{service.app}: registered {revision_name(arn)} ({image_tag})")
+        self.log(f"{who}: registered {revision_name(arn)} ({image_tag})")
         return arn
 
     def update(self, service: Service, task_definition: str) -> None:
         """Point `service` at `task_definition` (ECS then rolls it out)."""
-        try:
+        with aws_call(f"update service {service.name}"):
             self.ecs.update_service(
                 cluster=self.cluster, service=service.name, taskDefinition=task_definition
             )
-        except ClientError as exc:
-            raise from_client_error(exc, f"update service {service.name}") from None
         self.log(
             f"{service.app}: {revision_name(service.task_definition)} -> "
             f"{revision_name(task_definition)}"
@@ -319,10 +298,8 @@ class EcsEnvironment:
     def deregister_bad(self, plan: Iterable[Rollback]) -> None:
         """Deregister the revisions a rollback moved away from."""
         for step in plan:
-            try:
+            with aws_call(f"deregister {revision_name(step.bad)}"):
                 self.ecs.deregister_task_definition(taskDefinition=step.bad)
-            except ClientError as exc:
-                raise from_client_error(exc, f"deregister {revision_name(step.bad)}") from None
             self.log(f"{step.service.app}: deregistered {revision_name(step.bad)}")
 
     # ------------------------------------------------------------------ wait
@@ -334,16 +311,10 @@ class EcsEnvironment:
             expected[service.name] = active[0] if active else service.task_definition
         return expected
 
-    def wait(
-        self,
-        timeout: int,
-        interval: int,
-        expected: Mapping[str, str] | None = None,
-    ) -> list[Service]:
-        """Wait (at most `timeout` s) until every service is stable on its expected revision."""
-        before = self.services()
-        expected = dict(self.expected_revisions(before) if expected is None else expected)
-        self.log(f"waiting up to {timeout} s for {', '.join(s.app for s in before)} to be stable")
+    def wait(self, timeout: int, interval: int, expected: Mapping[str, str]) -> list[Service]:
+        """Wait (at most `timeout` s) until every service is stable on its `expected`
+        revision (service name -> task definition)."""
+        self.log(f"waiting up to {timeout} s for {', '.join(APPS)} to be stable")
 
         def timed_out() -> DeployError:
             unstable = [s.summary() for s in self.services() if not s.steady]
@@ -358,7 +329,7 @@ class EcsEnvironment:
             "the services",
             timed_out,
             cluster=self.cluster,
-            services=[service.name for service in before],
+            services=[service_name(self.environment, app) for app in APPS],
         )
         after = self.services()
         problems = []

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from botocore.exceptions import ClientError
+
 from ops.cli import EXIT_FAILED, EXIT_USAGE
 
 
@@ -65,3 +70,17 @@ def from_client_error(exc: Exception, action: str) -> DeployError:
     if code in _CONFIG_CODES:
         return ConfigError(text)
     return DeployError(text)
+
+
+@contextmanager
+def aws_call(
+    action: str, known: Mapping[str, DeployError] | None = None, ignore: tuple[str, ...] = ()
+) -> Iterator[None]:
+    """An AWS error of the block as a one-line DeployError or ConfigError about `action`:
+    the one `known` names for its code, none for a code in `ignore`."""
+    try:
+        yield
+    except ClientError as exc:
+        code = error_code(exc)
+        if code not in ignore:
+            raise (known or {}).get(code) or from_client_error(exc, action) from None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from .errors import error_code, from_client_error
+from .errors import aws_call, error_code, from_client_error
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
@@ -36,10 +36,8 @@ def target_health(
     healthy = total = 0
     reasons: list[str] = []
     for arn in target_groups:
-        try:
+        with aws_call("describe target health"):
             response = elbv2.describe_target_health(TargetGroupArn=arn)
-        except ClientError as exc:
-            raise from_client_error(exc, "describe target health") from None
         for description in response.get("TargetHealthDescriptions", []):
             total += 1
             health = description.get("TargetHealth", {})
@@ -55,13 +53,11 @@ def target_health(
 def alarms_firing(cloudwatch: CloudWatchClient, prefix: str) -> list[str]:
     """Names of this environment's CloudWatch alarms that are in ALARM."""
     names: list[str] = []
-    try:
+    with aws_call("describe alarms"):
         paginator = cloudwatch.get_paginator("describe_alarms")
         for page in paginator.paginate(AlarmNamePrefix=prefix, StateValue="ALARM"):
             names.extend(str(alarm["AlarmName"]) for alarm in page.get("MetricAlarms", []))
             names.extend(str(alarm["AlarmName"]) for alarm in page.get("CompositeAlarms", []))
-    except ClientError as exc:
-        raise from_client_error(exc, "describe alarms") from None
     return sorted(names)
 
 

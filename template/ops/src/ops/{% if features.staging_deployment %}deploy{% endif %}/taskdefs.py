@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +37,12 @@ TAG_IMAGE = "image-tag"
 TAG_COMMIT = "commit"
 TAG_BY = "deployed-by"
 OWN_TAGS = frozenset({TAG_PREVIOUS, TAG_IMAGE, TAG_COMMIT, TAG_BY})
+_TAG_VALUE_UNSAFE = re.compile(r"[^A-Za-z0-9 _.:/=+@-]")
+
+
+def tag_value(value: str) -> str:
+    """`value` with the characters ECS does not accept in tags replaced, at most 256 long."""
+    return _TAG_VALUE_UNSAFE.sub("_", value)[:256] or "unknown"
 
 
 def revision_name(arn: str) -> str:
@@ -85,7 +92,8 @@ def new_revision_request(
 ) -> dict[str, Any]:
     """RegisterTaskDefinition arguments: `task_definition` with `container` at `image_tag`.
 
-    The owner's own tags on the old revision carry over; this tool's tags are replaced.
+    The owner's own tags on the old revision carry over; this tool's tags are replaced
+    (their values made fit for ECS).
     """
     container_image(task_definition, container)
     request = {
@@ -97,7 +105,7 @@ def new_revision_request(
         if definition.get("name") == container:
             definition["image"] = with_tag(definition["image"], image_tag)
     merged = {key: value for key, value in (inherited_tags or {}).items() if key not in OWN_TAGS}
-    merged.update(tags)
+    merged.update({key: tag_value(value) for key, value in tags.items()})
     if merged:
         request["tags"] = [{"key": key, "value": value} for key, value in merged.items()]
     return request
