@@ -35,6 +35,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,7 +44,7 @@ import httpx
 
 from ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, OneLineParser
 
-from .errors import ConfigError
+from .errors import ConfigError, error_code
 from .project import secret_name
 from .stackparams import default_path, load
 
@@ -51,8 +52,6 @@ PROG = "telegram_webhook.py"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # The update types the bot's handlers use (the polling bot asks for the same).
 ALLOWED_UPDATES = ("message",)
-TOKEN_PATTERN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{35}$")
-SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -126,8 +125,9 @@ def read_secret(secret_id: str, region: str | None) -> str:
     except NoRegionError:
         raise WebhookError("no AWS region: pass --region or set AWS_REGION", EXIT_USAGE) from None
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "error")
-        raise WebhookError(f"cannot read the secret {secret_id}: {code}", EXIT_USAGE) from None
+        raise WebhookError(
+            f"cannot read the secret {secret_id}: {error_code(exc)}", EXIT_USAGE
+        ) from None
     except BotoCoreError as exc:
         raise WebhookError(f"cannot read the secret {secret_id}: {exc}", EXIT_USAGE) from None
     return value.strip()
@@ -136,55 +136,47 @@ def read_secret(secret_id: str, region: str | None) -> str:
 SecretReader = Callable[[str, str | None], str]
 
 
-def _setting(
-    name: str,
-    secret: str,
-    args: argparse.Namespace,
-    environ: Mapping[str, str],
-    secrets: SecretReader,
-) -> str | None:
-    value = environ.get(name, "").strip()
-    if value:
-        return value
-    if args.environment:
-        region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-        return secrets(secret_name(args.environment, secret), region) or None
-    return None
+@dataclass(frozen=True)
+class Setting:
+    """A secret setting: its variable, its Secrets Manager name, its shape."""
+
+    variable: str
+    secret: str
+    pattern: re.Pattern[str]
+    missing: str
+    malformed: str
 
 
-def bot_token(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> str:
-    """The bot token, checked for shape (never echoed)."""
-    token = _setting("TELEGRAM_BOT_TOKEN", "telegram-bot-token", args, environ, secrets)
-    if token is None:
-        raise WebhookError(
-            "no bot token: set TELEGRAM_BOT_TOKEN or pass --environment to read it from "
-            "Secrets Manager",
-            EXIT_USAGE,
-        )
-    if not TOKEN_PATTERN.match(token):
-        raise WebhookError(
-            "the bot token is not a token from @BotFather (digits, a colon, 35 characters)",
-            EXIT_USAGE,
-        )
-    return token
+BOT_TOKEN = Setting(
+    "TELEGRAM_BOT_TOKEN",
+    "telegram-bot-token",
+    re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{35}$"),
+    "no bot token: set TELEGRAM_BOT_TOKEN or pass --environment to read it from Secrets Manager",
+    "the bot token is not a token from @BotFather (digits, a colon, 35 characters)",
+)
+# The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token.
+WEBHOOK_SECRET = Setting(
+    "TELEGRAM_WEBHOOK_SECRET",
+    "telegram-webhook-secret",
+    re.compile(r"^[A-Za-z0-9_-]{1,256}$"),
+    "no webhook secret: set TELEGRAM_WEBHOOK_SECRET (the bot's) or pass --environment",
+    "the webhook secret must be 1 to 256 characters from A-Z, a-z, 0-9, _ and -",
+)
 
 
-def webhook_secret(
-    args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader
+def setting(
+    which: Setting, args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader
 ) -> str:
-    """The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token."""
-    secret = _setting("TELEGRAM_WEBHOOK_SECRET", "telegram-webhook-secret", args, environ, secrets)
-    if secret is None:
-        raise WebhookError(
-            "no webhook secret: set TELEGRAM_WEBHOOK_SECRET (the bot's) or pass --environment",
-            EXIT_USAGE,
-        )
-    if not SECRET_PATTERN.match(secret):
-        raise WebhookError(
-            "the webhook secret must be 1 to 256 characters from A-Z, a-z, 0-9, _ and -",
-            EXIT_USAGE,
-        )
-    return secret
+    """The variable, else with --environment its secret, checked for shape (never echoed)."""
+    value = environ.get(which.variable, "").strip()
+    if not value and args.environment:
+        region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+        value = secrets(secret_name(args.environment, which.secret), region)
+    if not value:
+        raise WebhookError(which.missing, EXIT_USAGE)
+    if not which.pattern.match(value):
+        raise WebhookError(which.malformed, EXIT_USAGE)
+    return value
 
 
 def webhook_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
@@ -259,6 +251,12 @@ class BotApi:
         return body.get("result")
 
 
+def bot_api(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> BotApi:
+    """The Bot API with the bot's token."""
+    token = setting(BOT_TOKEN, args, environ, secrets)
+    return BotApi(api_base_url(args, environ), token, args.timeout)
+
+
 def _info_line(info: Mapping[str, Any]) -> str:
     url = info.get("url") or ""
     if not url:
@@ -289,10 +287,10 @@ def cmd_set(args: argparse.Namespace, environ: Mapping[str, str], secrets: Secre
     if not 1 <= args.max_connections <= 100:
         raise WebhookError("--max-connections must be from 1 to 100", EXIT_USAGE)
     url = webhook_url(args, environ)
-    api = BotApi(api_base_url(args, environ), bot_token(args, environ, secrets), args.timeout)
+    api = bot_api(args, environ, secrets)
     payload = {
         "url": url,
-        "secret_token": webhook_secret(args, environ, secrets),
+        "secret_token": setting(WEBHOOK_SECRET, args, environ, secrets),
         "allowed_updates": list(ALLOWED_UPDATES),
         "max_connections": args.max_connections,
         "drop_pending_updates": args.drop_pending_updates,
@@ -308,7 +306,7 @@ def cmd_set(args: argparse.Namespace, environ: Mapping[str, str], secrets: Secre
 
 def cmd_delete(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
     """deleteWebhook: Telegram stops POSTing and keeps the updates for getUpdates."""
-    api = BotApi(api_base_url(args, environ), bot_token(args, environ, secrets), args.timeout)
+    api = bot_api(args, environ, secrets)
     api.call("deleteWebhook", {"drop_pending_updates": args.drop_pending_updates})
     dropped = " and dropped the pending updates" if args.drop_pending_updates else ""
     print(f"deleted the webhook{dropped}: Telegram no longer POSTs updates to the bot")
@@ -317,7 +315,7 @@ def cmd_delete(args: argparse.Namespace, environ: Mapping[str, str], secrets: Se
 
 def cmd_info(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
     """getWebhookInfo as one line, or as JSON."""
-    api = BotApi(api_base_url(args, environ), bot_token(args, environ, secrets), args.timeout)
+    api = bot_api(args, environ, secrets)
     info = api.call("getWebhookInfo")
     if not isinstance(info, dict):
         raise WebhookError("getWebhookInfo did not return a WebhookInfo object")
