@@ -59,7 +59,7 @@ RENAMES: dict[str, list[tuple[str, str]]] = {
         ("scripts/deploy/promotion.py", "ops/src/ops/deploy/promotion.py"),
         ("scripts/deploy/ecs_deploy.py", "ops/src/ops/deploy/cli.py"),
         ("scripts/deploy/aws_deploy/__init__.py", "ops/src/ops/deploy/__init__.py"),
-        ("scripts/deploy/aws_deploy/bluegreen.py", "ops/src/ops/deploy/bluegreen.py"),
+        ("scripts/deploy/aws_deploy/bluegreen.py", "ops/src/ops/deploy/codedeploy.py"),
         ("scripts/deploy/aws_deploy/ecs.py", "ops/src/ops/deploy/ecs.py"),
         ("scripts/deploy/aws_deploy/errors.py", "ops/src/ops/deploy/errors.py"),
         ("scripts/deploy/aws_deploy/health.py", "ops/src/ops/deploy/health.py"),
