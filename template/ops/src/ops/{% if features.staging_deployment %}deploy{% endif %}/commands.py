@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-PROG = "ecs_deploy.py"
+PROG = "ecs-deploy"
 
 
 class Clients:
