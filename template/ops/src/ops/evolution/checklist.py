@@ -186,7 +186,8 @@ def unit_tests_of(module: str) -> Item:
     def check(repo: Repo) -> Check:
         found = repo.tests("tests/unit/**/*.py", module)
         if not found:
-            return _missing(f"no unit test imports {module}", f"add tests/unit/test_{module}.py")
+            hint = f"add tests/unit/services/test_{module}.py"
+            return _missing(f"no unit test imports {module}", hint)
         return Check(True, ", ".join(f"{repo.rel([path])} ({n})" for path, n in found))
 
     return check

@@ -655,7 +655,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     parser.add_argument(
         "-o",
         "--output",
-        help="where to write (default tests/unit/test_<module>_properties.py; - for stdout)",
+        help="where to write (default tests/unit/services/ or ops/test_<module>_properties.py, "
+        "- for stdout)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
     args = parser.parse_args(argv)
@@ -666,7 +667,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         return parser.fail(error, EXIT_USAGE)
     left_out = [f"left out {plan.name}: {plan.left_out}" for plan in plans if plan.left_out]
     stem = module.__name__.rsplit(".", 1)[-1]
-    output = Path(args.output or root / "tests" / "unit" / f"test_{stem}_properties.py")
+    group = "ops" if module.__name__.split(".")[0] == "ops" else "services"
+    output = Path(args.output or root / "tests" / "unit" / group / f"test_{stem}_properties.py")
     if args.output == "-":
         print(tidy(source, root), end="")
         for line in left_out:

@@ -8,7 +8,7 @@ import pytest
 
 from ops.generators.deploygen import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STAGING_ENV = """\
 # --- both services
 ENVIRONMENT=staging

@@ -77,7 +77,7 @@ def level_1_tree(root: Path, level: int = 1) -> None:
                 '@app.get("/health")\n@app.get("/v1/price/{symbol:path}")\n'
             ),
             "services/telegram-bot/src/app_telegram_bot/webhook.py": 'ROUTE = "/health"\n',
-            "tests/unit/test_formatting.py": (
+            "tests/unit/services/test_formatting.py": (
                 "from app_telegram_bot.formatting import format_price\n\n"
                 "def test_price() -> None:\n    assert format_price(1) == '1.0000'\n"
             ),
@@ -122,7 +122,9 @@ def test_level_1_items_follow_the_files(tmp_path: Path) -> None:
         {
             "docs/api/market-data.md": "## GET /health\n## GET /v1/price/{symbol}\n",
             "config/staging.env.example": "ENVIRONMENT=staging\n",
-            "tests/unit/test_atr.py": "from app.atr import wilder_atr\n\ndef test_a(): ...\n",
+            "tests/unit/services/test_atr.py": (
+                "from app.atr import wilder_atr\n\ndef test_a(): ...\n"
+            ),
         },
     )
     assert all(checked(tmp_path, 1).values())

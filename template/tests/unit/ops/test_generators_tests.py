@@ -18,7 +18,7 @@ from hypothesis import Phase, settings
 
 from ops.generators.testgen import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FORMATTING = next(ROOT.glob("services/telegram-bot/src/*_telegram_bot/formatting.py"))
 ATR = next(ROOT.glob("services/market-data/src/*_market_data/atr.py"))
 CORE = next(ROOT.glob("services/telegram-bot/src/*_telegram_bot/core.py"))

@@ -1,0 +1,1 @@
+"""Integration tests of the ops tooling (ops/, scripts/, infrastructure)."""

@@ -1,0 +1,1 @@
+"""Unit tests of the ops tooling (ops/, scripts/, infrastructure)."""
