@@ -138,13 +138,11 @@ INTRODUCED_AT: dict[str, int] = {
     # deployment analytics and performance benchmarks (issue 6, level 4)
     "ops/src/ops/monitoring/dashboard.py": 4,
     "ops/src/ops/monitoring/dora.py": 4,
-    "ops/src/ops/monitoring/benchmark_compare.py": 4,
     "tests/fixtures/analytics/build_history.py": 4,
     "tests/fixtures/analytics/commits.json": 4,
     "tests/fixtures/analytics/deployments.jsonl": 4,
     "tests/unit/ops/test_dora.py": 4,
     "tests/unit/ops/test_dashboard.py": 4,
-    "tests/unit/ops/test_benchmark_compare.py": 4,
     "tests/integration/ops/test_dashboard_aws.py": 4,
     "benchmarks/test_bench_services.py": 4,
     ".github/workflows/performance.yml": 4,
