@@ -6,7 +6,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -15,11 +14,7 @@ from typing import Any
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.fakes import free_port
 
 
 def _postgres_bin() -> Path | None:
@@ -60,7 +55,7 @@ def postgres_url() -> Iterator[str]:
             pytest.skip("running as root and there is no `postgres` user to own the cluster")
         os.chown(base, user.pw_uid, user.pw_gid)
         owner = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
-    port = _free_port()
+    port = free_port()
     data, log = base / "data", base / "server.log"
 
     def run(*args: str) -> None:

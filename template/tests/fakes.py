@@ -1,14 +1,18 @@
-"""What the ops tests share: a copy of this project's configuration, fake HTTP
-services on 127.0.0.1, and a command run with its output captured."""
+"""What the tests share: a copy of this project's configuration, fake HTTP services
+on 127.0.0.1, a command run with its output captured, and git repositories."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -85,57 +89,110 @@ def usage_error(
     return captured.err
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Service
+def git_env(email: str = "dev@example.com", date: str = "") -> dict[str, str]:
+    """The environment for git as the author `email` (named after its part before @), at
+    `date` (git's format; now when empty), with the machine's and the user's git
+    configuration ignored."""
+    name = email.split("@")[0]
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    return env
 
-    def do_GET(self) -> None:
-        time.sleep(self.server.delay)
-        status, body = self.server.routes.get(self.path, (404, {"error": "not_found"}))
-        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+
+def git(repo: Path, *args: str, email: str = "dev@example.com", date: str = "") -> str:
+    """Run git in `repo` as in `git_env`, commits and tags unsigned; its output, stripped."""
+    result = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+        cwd=repo,
+        env=git_env(email, date),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A fake server's request handler: answers JSON and logs nothing."""
+
+    def reply(self, status: int, body: Any) -> None:
+        """Answer `status` with `body`: bytes as they are, anything else as JSON."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)  # the client may have timed out already
 
     def log_message(self, format: str, *args: Any) -> None:
         return
 
 
-class _Service(ThreadingHTTPServer):
+class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Several processes open connections in bursts; the default backlog of 5 drops some.
+    request_queue_size = 512
 
-    def __init__(self, routes: Routes, delay: float) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.routes, self.delay = routes, delay
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], poll_interval: float = 0.05) -> Iterator[str]:
+    """`handler` served on a free port of 127.0.0.1 until the block ends; yields the base URL."""
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll_interval})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _routes_handler(routes: Routes, delay: float) -> type[JsonHandler]:
+    class Handler(JsonHandler):
+        def do_GET(self) -> None:
+            time.sleep(delay)
+            status, body = routes.get(self.path, (404, {"error": "not_found"}))
+            self.reply(status, body.encode() if isinstance(body, str) else body)
+
+    return Handler
 
 
 class Services:
     """Fake services on 127.0.0.1 (unknown paths answer 404), stopped on exit."""
 
     def __init__(self) -> None:
-        self.servers: list[tuple[_Service, threading.Thread]] = []
+        self.servers = ExitStack()
 
     def start(self, routes: Routes, delay: float = 0.0) -> str:
         """Serve `routes`, each answer `delay` seconds late; the base URL."""
-        server = _Service(routes, delay)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        self.servers.append((server, thread))
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        return self.servers.enter_context(serving(_routes_handler(routes, delay)))
 
     def __enter__(self) -> Services:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server, thread in self.servers:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+        self.servers.close()
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on (now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def closed_port_url() -> str:
     """An http:// URL where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
