@@ -8,7 +8,6 @@ chosen dates, tags deployments, and checks the report and the exit code.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 import yaml
 
 from ops.evolution.detector import EXIT_CONFIG_ERROR, EXIT_OK, EXIT_UPGRADE_DUE, analyse, main
-from tests.fakes import ROOT, copy_configuration, edit_yaml
+from tests.fakes import ROOT, copy_configuration, edit_yaml, git
 
 SCRIPT = ROOT / "scripts" / "evolution_detector.py"
 NOW = datetime.now(UTC)
@@ -50,21 +49,7 @@ class Project:
 
     def git(self, *args: str, email: str = "owner@example.com", days_ago: float = 0) -> str:
         moment = (NOW - timedelta(days=days_ago)).isoformat(timespec="seconds")
-        env = {
-            **os.environ,
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": email.split("@")[0],
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_COMMITTER_NAME": email.split("@")[0],
-            "GIT_COMMITTER_EMAIL": email,
-            "GIT_AUTHOR_DATE": moment,
-            "GIT_COMMITTER_DATE": moment,
-        }
-        result = subprocess.run(
-            ["git", *args], cwd=self.path, env=env, capture_output=True, text=True, check=True
-        )
-        return result.stdout
+        return git(self.path, *args, email=email, date=moment)
 
     def commit(self, email: str, days_ago: float) -> None:
         self.git("add", "-A", email=email, days_ago=days_ago)
