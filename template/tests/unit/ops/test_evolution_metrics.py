@@ -23,6 +23,7 @@ from ops.evolution.metrics import (
 )
 from ops.evolution.triggers import PER_WEEK, Quantity
 from ops.project import load_project
+
 from tests.fakes import copy_configuration
 
 TEST_MODULE = """

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ops.generators.docgen import main
+
 from tests.fakes import ROOT
 
 ENDPOINTS = [
