@@ -19,6 +19,11 @@ from . import PROJECT_SLUG, __version__
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SECRET_HINTS = ("token", "secret", "password", "key")
+# Where a service listens (MARKET_DATA_HOST and _PORT, BOT_HOST and _PORT).
+ListenHost = Annotated[
+    str, Field(min_length=1, description="a host name or IP address to listen on")
+]
+ListenPort = Annotated[int, Field(ge=1, le=65535, description="an integer from 1 to 65535")]
 
 
 class SettingsError(ValueError):

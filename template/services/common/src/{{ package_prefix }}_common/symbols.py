@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 ACCEPTED_FORMS = "BTC-USDT, btc-usdt, BTC/USDT, BTCUSDT, or a base alone such as btc (= BTC-USDT)"
 
@@ -58,3 +59,8 @@ def split_symbol(symbol: str) -> tuple[str, str]:
     """(`BASE`, `QUOTE`) of a symbol in any accepted spelling."""
     base, quote = normalize_symbol(symbol).split("-")
     return base, quote
+
+
+def normalize_symbols(items: Iterable[object]) -> list[str]:
+    """`normalize_symbol` of each item that is not blank, in order (a settings list)."""
+    return [normalize_symbol(str(item)) for item in items if str(item).strip()]
