@@ -8,7 +8,8 @@ does not list and `UpstreamError("malformed", ...)` for anything unexpected.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,15 @@ Params = dict[str, str | int]
 
 class Malformed(ValueError):
     """A payload that does not have the documented shape."""
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """Turn a payload without the documented shape into `UpstreamError("malformed", ...)`."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise UpstreamError("malformed", f"{what}: {exc}") from None
 
 
 def _number(value: Any) -> float:
@@ -80,15 +90,13 @@ def _binance_ticker_request(symbol: str) -> tuple[str, Params]:
 
 
 def _binance_ticker(symbol: str, payload: Any) -> Ticker:
-    try:
+    with _reading("binance ticker"):
         return Ticker(
             symbol=symbol,
             price=_number(payload["lastPrice"]),
             change_24h_pct=_number(payload["priceChangePercent"]),
             timestamp_ms=int(payload["closeTime"]),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UpstreamError("malformed", f"binance ticker: {exc}") from None
 
 
 def _binance_candles_request(
@@ -102,24 +110,20 @@ def _binance_candles_request(
 
 def _binance_candles(_symbol: str, payload: Any) -> list[Candle]:
     """Rows `[openTime, open, high, low, close, volume, closeTime, ...]`, oldest first."""
-    try:
+    with _reading("binance klines"):
         if not isinstance(payload, list):
             raise Malformed("klines is not a list")
         return [_candle(*row[:6]) for row in payload]
-    except (TypeError, ValueError, IndexError) as exc:
-        raise UpstreamError("malformed", f"binance klines: {exc}") from None
 
 
 def _binance_markets(payload: Any) -> frozenset[str]:
     """exchangeInfo's spot symbols that trade now, as BASE-QUOTE."""
-    try:
+    with _reading("binance exchangeInfo"):
         return frozenset(
             f"{row['baseAsset']}-{row['quoteAsset']}"
             for row in payload["symbols"]
             if row["status"] == "TRADING"
         )
-    except (KeyError, TypeError) as exc:
-        raise UpstreamError("malformed", f"binance exchangeInfo: {exc}") from None
 
 
 BINANCE = Exchange(
@@ -174,15 +178,13 @@ def _okx_ticker_request(symbol: str) -> tuple[str, Params]:
 
 def _okx_ticker(symbol: str, payload: Any) -> Ticker:
     data = _okx_data(symbol, payload)
-    try:
-        if not data:
-            raise UnknownSymbolError(symbol, f"okx has no ticker for {symbol}")
+    if not data:
+        raise UnknownSymbolError(symbol, f"okx has no ticker for {symbol}")
+    with _reading("okx ticker"):
         row = data[0]
         last, open_24h = _number(row["last"]), _number(row["open24h"])
         change = (last / open_24h - 1.0) * 100.0 if open_24h > 0 else 0.0
         return Ticker(symbol=symbol, price=last, change_24h_pct=change, timestamp_ms=int(row["ts"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UpstreamError("malformed", f"okx ticker: {exc}") from None
 
 
 def _okx_candles_request(
@@ -197,19 +199,15 @@ def _okx_candles_request(
 def _okx_candles(symbol: str, payload: Any) -> list[Candle]:
     """Rows `[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`, newest first."""
     data = _okx_data(symbol, payload)
-    try:
+    with _reading("okx candles"):
         return [_candle(*row[:6]) for row in reversed(data)]
-    except (TypeError, ValueError, IndexError) as exc:
-        raise UpstreamError("malformed", f"okx candles: {exc}") from None
 
 
 def _okx_markets(payload: Any) -> frozenset[str]:
     """public/instruments' spot instruments that trade now (state live)."""
     data = _okx_data("", payload)
-    try:
+    with _reading("okx instruments"):
         return frozenset(str(row["instId"]) for row in data if row["state"] == "live")
-    except (KeyError, TypeError) as exc:
-        raise UpstreamError("malformed", f"okx instruments: {exc}") from None
 
 
 OKX = Exchange(
