@@ -21,6 +21,8 @@ UNEXPECTED = "Sorry, something went wrong with that command. Please try again."
 # its prices end with.
 SAMPLE_SOURCE = "sample"
 SAMPLE_NOTE = "Sample data: synthetic prices, not a market."
+# An alert as the replies show it: its id, symbol, direction (above or below) and price.
+AlertRow = tuple[int, str, str, Decimal]
 
 
 def _price(value: Decimal, enhanced: bool) -> str:
@@ -120,17 +122,16 @@ def watchlist_title(count: int) -> str:
     return f"Your watchlist ({count}):"
 
 
-def alert_created(
-    alert_id: int, symbol: str, direction: str, target: Decimal, now: PriceQuote, enhanced: bool
-) -> str:
+def alert_created(alert: AlertRow, now: PriceQuote, enhanced: bool) -> str:
     """Reply to /alert: the new alert's id, condition and the current price."""
+    alert_id, symbol, direction, target = alert
     return (
         f"Alert #{alert_id}: I will tell you once when {symbol} is {direction} "
         f"{_price(target, enhanced)} (now {_price(now.price, enhanced)})."
     )
 
 
-def alerts_message(alerts: Sequence[tuple[int, str, str, Decimal]], enhanced: bool) -> str:
+def alerts_message(alerts: Sequence[AlertRow], enhanced: bool) -> str:
     """Reply to /alerts: one line per pending alert, or how to set one."""
     if not alerts:
         return "You have no pending alerts. Set one with /alert BTC-USDT above 100000."
@@ -148,10 +149,9 @@ def alert_removed(alert_id: int, removed: bool) -> str:
     return f"You have no pending alert #{alert_id}. /alerts lists them."
 
 
-def alert_fired(
-    alert_id: int, symbol: str, direction: str, target: Decimal, now: Decimal, enhanced: bool
-) -> str:
+def alert_fired(alert: AlertRow, now: Decimal, enhanced: bool) -> str:
     """The notification sent once when an alert's price has been crossed."""
+    alert_id, symbol, direction, target = alert
     return (
         f"🔔 Alert #{alert_id}: {symbol} is {direction} {_price(target, enhanced)}, "
         f"now {_price(now, enhanced)}."
