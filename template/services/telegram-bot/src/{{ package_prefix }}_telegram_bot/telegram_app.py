@@ -155,6 +155,21 @@ def rate_limits(settings: BotSettings) -> RateLimits:
     return RateLimits(per_chat_period=1 / settings.telegram_chat_messages_per_second)
 
 
+def application_for(
+    settings: BotSettings, frontend: TelegramFrontend, **options: Any
+) -> BotApplication:
+    """`build_application` with the token, alert interval, Bot API URL and rate limits
+    of `settings`, and its other `options` (with_updater, post_init, post_shutdown)."""
+    return build_application(
+        settings.token or "",
+        frontend,
+        alert_check_seconds=settings.alert_check_seconds,
+        base_url=settings.telegram_api_base_url,
+        rate_limits=rate_limits(settings),
+        **options,
+    )
+
+
 def run_polling(
     settings: BotSettings, frontend: TelegramFrontend, client: MarketDataClient
 ) -> None:
@@ -171,14 +186,8 @@ def run_polling(
         """Close the market-data client after the bot has stopped."""
         await client.aclose()
 
-    application = build_application(
-        settings.token or "",
-        frontend,
-        alert_check_seconds=settings.alert_check_seconds,
-        base_url=settings.telegram_api_base_url,
-        post_init=post_init,
-        post_shutdown=post_shutdown,
-        rate_limits=rate_limits(settings),
+    application = application_for(
+        settings, frontend, post_init=post_init, post_shutdown=post_shutdown
     )
     with startup_errors(settings):
         application.run_polling(allowed_updates=["message"])

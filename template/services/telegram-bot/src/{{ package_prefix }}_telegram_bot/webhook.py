@@ -28,9 +28,8 @@ from .settings import BotSettings
 from .telegram_app import (
     BotApplication,
     TelegramFrontend,
-    build_application,
+    application_for,
     publish_commands,
-    rate_limits,
     startup_errors,
 )
 
@@ -137,14 +136,7 @@ async def serve_webhook(
     health: Mapping[str, Any],
 ) -> None:
     """Serve /health and the webhook on BOT_HOST:BOT_PORT until SIGINT/SIGTERM."""
-    application = build_application(
-        settings.token or "",
-        frontend,
-        alert_check_seconds=settings.alert_check_seconds,
-        base_url=settings.telegram_api_base_url,
-        with_updater=False,
-        rate_limits=rate_limits(settings),
-    )
+    application = application_for(settings, frontend, with_updater=False)
     app = create_webhook_app(application, settings.webhook_secret or "", lambda: health)
     server = uvicorn.Server(
         uvicorn.Config(
