@@ -39,8 +39,13 @@ def _settings() -> dict[str, str]:
     return merged
 
 
+def installed_script(name: str) -> str | None:
+    """The console script `name` next to this interpreter (uv's .venv/bin), else on PATH."""
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+
+
 def _script(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    found = installed_script(name)
     if found is None:
         sys.exit(f"error: `{name}` is not installed; run `uv sync --all-packages` first")
     return found
