@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from ops.evolution.detector import EXIT_CONFIG_ERROR, EXIT_OK, EXIT_UPGRADE_DUE, analyse, main
-from tests.fakes import ROOT, copy_configuration, edit_yaml, git
+
+from tests.fakes import ROOT, copy_configuration, edit_yaml, git, run
 
 SCRIPT = ROOT / "scripts" / "evolution_detector.py"
 NOW = datetime.now(UTC)
@@ -89,8 +90,7 @@ def test_a_team_of_three_makes_level_2_due(
     project.commit("49699333+dependabot[bot]@users.noreply.github.com", days_ago=2)
     project.deploy(days_ago=2)
 
-    code = main(["--project-dir", str(project.path)])
-    output = capsys.readouterr().out
+    code, output, _ = run(main, capsys, "--project-dir", str(project.path))
 
     assert code == EXIT_UPGRADE_DUE
     assert "level 2 (Automated): HOLDS" in output
@@ -135,8 +135,7 @@ def quiet(project: Project) -> Project:
 def test_a_quiet_project_has_nothing_due_and_says_what_is_unknown(
     quiet: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["--project-dir", str(quiet.path)])
-    output = capsys.readouterr().out
+    code, output, _ = run(main, capsys, "--project-dir", str(quiet.path))
 
     assert code == EXIT_OK
     assert "level 2 (Automated): does not hold" in output

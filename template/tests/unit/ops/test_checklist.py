@@ -17,6 +17,8 @@ from ops.evolution.checklist import (
     check_level,
     main,
 )
+from ops.project import load_project
+
 from tests.fakes import ROOT, copy_configuration, edit_yaml, write
 
 SCRIPT = ROOT / "scripts" / "generate-checklist.sh"
@@ -86,6 +88,14 @@ def level_1_tree(root: Path, level: int = 1) -> None:
     )
 
 
+def checklist(
+    capsys: pytest.CaptureFixture[str], root: Path, *args: str, code: int = EXIT_OK
+) -> str:
+    """What `generate-checklist --project-dir ROOT ARGS` prints, once it exited with `code`."""
+    assert main(["--project-dir", str(root), *args]) == code
+    return capsys.readouterr().out
+
+
 def checked(root: Path, level: int) -> dict[str, bool]:
     return {text: result.done for text, result in check_level(root, level)}
 
@@ -95,10 +105,10 @@ def test_level_1_marks_what_is_there_and_what_is_missing(
 ) -> None:
     level_1_tree(tmp_path)
 
-    assert main(["--project-dir", str(tmp_path)]) == EXIT_OK
-    output = capsys.readouterr().out
+    output = checklist(capsys, tmp_path)
 
-    assert output.startswith("## Level 1 (Basic) checklist of crypto-assistant\n")
+    slug = load_project(tmp_path).slug
+    assert output.startswith(f"## Level 1 (Basic) checklist of {slug}\n")
     assert "- [x] Add health endpoints to all services (/health in market-data, telegram-bot)" in (
         output
     )
@@ -187,8 +197,7 @@ def test_level_3_is_complete_once_the_missing_items_exist(
     )
 
     # --strict is about the repository: the items to confirm outside it cannot fail it.
-    assert main(["--project-dir", str(tmp_path), "--strict"]) == EXIT_OK
-    output = capsys.readouterr().out
+    output = checklist(capsys, tmp_path, "--strict")
     assert output.count("- [x]") == len(ITEMS[3])
     assert output.count("- [ ]") == output.count("- [ ] to confirm: ") == len(OUTSIDE[3])
     assert "2 secrets and variables documented in docs/deployment/" in output
@@ -198,8 +207,7 @@ def test_another_level_is_checked_with_level(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     level_1_tree(tmp_path)
-    assert main(["--project-dir", str(tmp_path), "--level", "2"]) == EXIT_OK
-    output = capsys.readouterr().out
+    output = checklist(capsys, tmp_path, "--level", "2")
     assert output.startswith("## Level 2 (Automated) checklist")
     assert "- [ ] Create staging deployment workflow" in output
 
@@ -245,8 +253,7 @@ def test_what_happens_outside_the_repository_is_to_confirm_never_ticked(
 ) -> None:
     level_2_tree(tmp_path)
 
-    assert main(["--project-dir", str(tmp_path)]) == EXIT_OK
-    output = capsys.readouterr().out
+    output = checklist(capsys, tmp_path)
 
     assert "- [x] Describe the staging environment in CloudFormation (ECS app stack" in output
     assert "- [x] Document the environment-specific settings and secrets" in output
