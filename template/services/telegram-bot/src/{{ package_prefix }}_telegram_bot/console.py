@@ -7,6 +7,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator
+from dataclasses import KW_ONLY, dataclass
 from typing import TextIO
 
 from . import core
@@ -43,25 +44,17 @@ async def _lines(stdin: TextIO) -> AsyncIterator[str]:
         yield line
 
 
+@dataclass
 class Console:
     """A chat on a pair of text streams, with the console's alerts checked in the background."""
 
-    def __init__(
-        self,
-        services: core.BotServices,
-        stdin: TextIO,
-        stdout: TextIO,
-        *,
-        interactive: bool,
-        alert_check_seconds: float,
-        worker: str,
-    ) -> None:
-        self.services = services
-        self.stdin = stdin
-        self.stdout = stdout
-        self.interactive = interactive
-        self.alert_check_seconds = alert_check_seconds
-        self.worker = worker
+    services: core.BotServices
+    stdin: TextIO
+    stdout: TextIO
+    _: KW_ONLY
+    interactive: bool
+    alert_check_seconds: float
+    worker: str
 
     def _write(self, text: str) -> None:
         self.stdout.write(text)
