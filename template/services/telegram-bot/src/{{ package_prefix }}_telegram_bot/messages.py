@@ -122,13 +122,15 @@ def watchlist_title(count: int) -> str:
     return f"Your watchlist ({count}):"
 
 
+def _condition(alert: AlertRow, enhanced: bool) -> str:
+    _, symbol, direction, target = alert
+    return f"{symbol} is {direction} {_price(target, enhanced)}"
+
+
 def alert_created(alert: AlertRow, now: PriceQuote, enhanced: bool) -> str:
     """Reply to /alert: the new alert's id, condition and the current price."""
-    alert_id, symbol, direction, target = alert
-    return (
-        f"Alert #{alert_id}: I will tell you once when {symbol} is {direction} "
-        f"{_price(target, enhanced)} (now {_price(now.price, enhanced)})."
-    )
+    when, now_price = _condition(alert, enhanced), _price(now.price, enhanced)
+    return f"Alert #{alert[0]}: I will tell you once when {when} (now {now_price})."
 
 
 def alerts_message(alerts: Sequence[AlertRow], enhanced: bool) -> str:
@@ -151,11 +153,7 @@ def alert_removed(alert_id: int, removed: bool) -> str:
 
 def alert_fired(alert: AlertRow, now: Decimal, enhanced: bool) -> str:
     """The notification sent once when an alert's price has been crossed."""
-    alert_id, symbol, direction, target = alert
-    return (
-        f"🔔 Alert #{alert_id}: {symbol} is {direction} {_price(target, enhanced)}, "
-        f"now {_price(now, enhanced)}."
-    )
+    return f"🔔 Alert #{alert[0]}: {_condition(alert, enhanced)}, now {_price(now, enhanced)}."
 
 
 def status_message(
