@@ -11,7 +11,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -87,6 +87,21 @@ def usage_error(
     captured = capsys.readouterr()
     assert (exited.value.code, captured.out, captured.err.count("\n")) == (2, "", 1), captured
     return captured.err
+
+
+def run_command(
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to its end with its output captured as text; it failing is its exit
+    code, not an exception."""
+    return subprocess.run(  # check=False: the caller reads returncode
+        list(args), cwd=cwd, env=env, input=input, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def git_env(email: str = "dev@example.com", date: str = "") -> dict[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ import yaml
 
 from ops.evolution.detector import EXIT_CONFIG_ERROR, EXIT_OK, EXIT_UPGRADE_DUE, analyse, main
 
-from tests.fakes import ROOT, copy_configuration, edit_yaml, git, run
+from tests.fakes import ROOT, copy_configuration, edit_yaml, git, run, run_command
 
 SCRIPT = ROOT / "scripts" / "evolution_detector.py"
 NOW = datetime.now(UTC)
@@ -63,13 +62,7 @@ class Project:
         self.git("tag", "-a", name, "-m", "Deployed to production", days_ago=days_ago)
 
     def detect(self, *args: str) -> tuple[int, str]:
-        result = subprocess.run(
-            [sys.executable, str(SCRIPT), "--project-dir", str(self.path), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
+        result = run_command([sys.executable, str(SCRIPT), "--project-dir", str(self.path), *args])
         return result.returncode, result.stdout + result.stderr
 
 

@@ -19,7 +19,7 @@ from ops.evolution.checklist import (
 )
 from ops.project import load_project
 
-from tests.fakes import ROOT, copy_configuration, edit_yaml, write
+from tests.fakes import ROOT, copy_configuration, edit_yaml, run_command, write
 
 SCRIPT = ROOT / "scripts" / "generate-checklist.sh"
 
@@ -297,7 +297,7 @@ def test_bad_usage_and_missing_configuration_exit_2(
 
 
 def test_the_script_reports_this_project_and_exits_0() -> None:
-    result = subprocess.run([str(SCRIPT)], capture_output=True, text=True, check=False)
+    result = run_command([str(SCRIPT)])
     assert result.returncode == EXIT_OK, result.stderr
     items = [line for line in result.stdout.splitlines() if line.startswith("- [")]
     assert items

@@ -18,6 +18,8 @@ from hypothesis import Phase, settings
 
 from ops.generators.testgen import main
 
+from tests.fakes import run_command
+
 ROOT = Path(__file__).resolve().parents[3]
 FORMATTING = next(ROOT.glob("services/telegram-bot/src/*_telegram_bot/formatting.py"))
 ATR = next(ROOT.glob("services/market-data/src/*_market_data/atr.py"))
@@ -77,22 +79,8 @@ def test_generated_tests_of_formatting_and_atr_run_and_pass(source: Path, tmp_pa
 def test_generated_tests_follow_the_project_style(tmp_path: Path) -> None:
     text = generate(str(FORMATTING.relative_to(ROOT)), tmp_path / "test_out.py")
     for command in (["check"], ["format", "--check"]):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ruff",
-                *command,
-                "--stdin-filename",
-                "tests/unit/test_x.py",
-                "-",
-            ],
-            input=text,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        ruff = [sys.executable, "-m", "ruff", *command, "--stdin-filename", "tests/unit/test_x.py"]
+        result = run_command([*ruff, "-"], input=text, cwd=ROOT)
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -222,11 +210,10 @@ def test_a_module_with_nothing_to_test_exits_2_with_the_reasons(
 
 def run_pytest(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """pytest on a generated file with the project's configuration (fixtures need pytest)."""
-    return subprocess.run(
+    return run_command(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
          str(ROOT / "pyproject.toml"), str(path)],
-        cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)}, capture_output=True, text=True,
-        timeout=600, check=False,
+        cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)}, timeout=600,
     )  # fmt: skip
 
 
