@@ -31,10 +31,9 @@ def docstring_lines(tree: ast.AST) -> set[int]:
     lines: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                if isinstance(body[0].value.value, str):
-                    lines.update(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
+            first = node.body[0] if node.body else None
+            if ast.get_docstring(node, clean=False) is not None and first is not None:
+                lines.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
     return lines
 
 
@@ -68,8 +67,19 @@ def measure(project: Path) -> dict[str, int]:
 def render(level: int, into: Path) -> Path:
     target = into / f"level-{level}"
     subprocess.run(
-        ["copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--quiet",
-         "--data", f"maturity_level={level}", str(ROOT), str(target)],
+        [
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            "--vcs-ref",
+            "HEAD",
+            "--quiet",
+            "--data",
+            f"maturity_level={level}",
+            str(ROOT),
+            str(target),
+        ],
         check=True,
     )
     return target

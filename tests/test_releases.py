@@ -43,10 +43,12 @@ def release_1_1_0(template: Path) -> None:
     text = migrations.read_text()
     table = "RENAMES: dict[str, list[tuple[str, str]]] = {\n"
     assert table in text
-    migrations.write_text(text.replace(table, f'{table}    "1.1.0": [("{OLD_DOC}", "{NEW_DOC}")],\n'))
+    entry = f'    "1.1.0": [("{OLD_DOC}", "{NEW_DOC}")],\n'
+    migrations.write_text(text.replace(table, table + entry))
     copier_yml = template / "copier.yml"
     text = copier_yml.read_text()
-    step = text[text.index("  - version: "):text.index("\n\n", text.index("  - version: "))]
+    start = text.index("  - version: ")
+    step = text[start : text.index("\n\n", start)]
     copier_yml.write_text(text.replace(step, step + "\n" + step.replace('"0.2.0"', '"1.1.0"'), 1))
 
 
@@ -170,7 +172,8 @@ def released_template(tmp_path: Path) -> Path:
             shutil.copy2(source, target)
     run(["git", "add", "-A"], template)
     # Empty when this working tree is its last commit, as in CI.
-    run(["git", "commit", "-q", "--no-verify", "--allow-empty", "-m", "This working tree"], template)
+    commit = ["git", "commit", "-q", "--no-verify", "--allow-empty"]
+    run([*commit, "-m", "This working tree"], template)
     run(["git", "tag", next_major_tag(template)], template)
     return template
 
@@ -190,9 +193,8 @@ def test_level_4_project_from_the_previous_release_moves_to_the_ops_package_with
 
     moved = "moved scripts/evolution/words.py -> ops/src/ops/evolution/words.py (merged your edits)"
     assert moved in update.stdout + update.stderr
-    assert (project / "ops" / "src" / "ops" / "evolution" / "words.py").read_text().endswith(
-        OWNER_FUNCTION
-    )
+    words_now = project / "ops" / "src" / "ops" / "evolution" / "words.py"
+    assert words_now.read_text().endswith(OWNER_FUNCTION)
     assert not (project / "scripts" / "evolution").exists()
     assert not (project / "scripts" / "deploy" / "ecs_deploy.py").exists()
     assert leftover_conflicts(project) == []
@@ -202,4 +204,5 @@ def test_level_4_project_from_the_previous_release_moves_to_the_ops_package_with
         "from ops.evolution.words import level_label; print(level_label(2))",
     ]  # fmt: skip
     assert run(label, project).stdout.strip() == "level 2"
-    assert run(["uv", "run", "--no-sync", "ruff", "check", "."], project, check=False).returncode == 0
+    lint = run(["uv", "run", "--no-sync", "ruff", "check", "."], project, check=False)
+    assert lint.returncode == 0, lint.stdout
