@@ -185,23 +185,24 @@ def test_level_4_project_from_the_previous_release_moves_to_the_ops_package_with
     project = tmp_path / "my-bot"
     copy = [*copier_bin, "copy", "--trust", "--defaults", "--vcs-ref", PREVIOUS_RELEASE]
     run([*copy, "--data", "maturity_level=4", str(released_template), str(project)], tmp_path)
-    words = project / "scripts" / "evolution" / "words.py"
-    words.write_text(words.read_text() + OWNER_FUNCTION)
+    triggers = project / "scripts" / "evolution" / "triggers.py"
+    triggers.write_text(triggers.read_text() + OWNER_FUNCTION)
     git_commit_all(project, "Generate from cica 0.1.0, with our level label")
 
     update = run([*copier_bin, "update", "--trust", "--defaults"], project)
 
-    moved = "moved scripts/evolution/words.py -> ops/src/ops/evolution/words.py (merged your edits)"
+    old, new = "scripts/evolution/triggers.py", "ops/src/ops/evolution/triggers.py"
+    moved = f"moved {old} -> {new} (merged your edits)"
     assert moved in update.stdout + update.stderr
-    words_now = project / "ops" / "src" / "ops" / "evolution" / "words.py"
-    assert words_now.read_text().endswith(OWNER_FUNCTION)
+    moved_file = project / "ops" / "src" / "ops" / "evolution" / "triggers.py"
+    assert moved_file.read_text().endswith(OWNER_FUNCTION)
     assert not (project / "scripts" / "evolution").exists()
     assert not (project / "scripts" / "deploy" / "ecs_deploy.py").exists()
     assert leftover_conflicts(project) == []
     run(["uv", "sync", "--all-packages", "--quiet"], project)
     label = [
         "uv", "run", "--no-sync", "python", "-c",
-        "from ops.evolution.words import level_label; print(level_label(2))",
+        "from ops.evolution.triggers import level_label; print(level_label(2))",
     ]  # fmt: skip
     assert run(label, project).stdout.strip() == "level 2"
     lint = run(["uv", "run", "--no-sync", "ruff", "check", "."], project, check=False)
