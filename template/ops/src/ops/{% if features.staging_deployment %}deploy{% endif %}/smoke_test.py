@@ -237,7 +237,7 @@ def run_checks(
 def build_parser() -> argparse.ArgumentParser:
     """The command line: --base-url, --symbol, --timeout, --attempts, --interval."""
     parser = OneLineParser(
-        prog="smoke_test.py",
+        prog="smoke-test",
         description="Check /health, /readiness and one price of a deployed market-data service.",
     )
     parser.add_argument(

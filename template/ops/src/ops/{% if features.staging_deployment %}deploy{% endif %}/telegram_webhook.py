@@ -48,7 +48,7 @@ from .errors import ConfigError, error_code
 from .project import secret_name
 from .stackparams import default_path, load
 
-PROG = "telegram_webhook.py"
+PROG = "telegram-webhook"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # The update types the bot's handlers use (the polling bot asks for the same).
 ALLOWED_UPDATES = ("message",)
