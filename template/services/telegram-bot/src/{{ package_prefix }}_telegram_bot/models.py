@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -29,6 +30,29 @@ class AtrReading:
     period: int
     atr: Decimal
     atr_pct: Decimal
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Candle:
+    """One closed OHLCV candle; `open_time` is the start of its interval."""
+
+    open_time: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+@dataclass(frozen=True)
+class CandleSeries:
+    """The latest closed candles of `symbol` on one `interval`, oldest first, and the
+    market-data provider they came from (`source`)."""
+
+    symbol: str
+    interval: str
+    candles: tuple[Candle, ...]
     source: str = ""
 
 
