@@ -6,6 +6,10 @@
   marked stale (`stale`) if it is not older than `stale_max_age`; otherwise the
   error propagates. Either way the failure is remembered for `error_backoff`
   seconds, so a failing upstream is not hit again by every request.
+* With a `deadline`, no caller waits longer than that for a refresh: at the
+  deadline it gets the last good value marked stale (within `stale_max_age`) or
+  `UpstreamError("timeout")`, while the one shared refresh goes on in the
+  background and fills the cache when it succeeds.
 """
 
 from __future__ import annotations
@@ -57,15 +61,18 @@ class TTLCache(Generic[T]):
         stale_max_age: float = 3600.0,
         error_backoff: float = 5.0,
         max_entries: int = 1024,
+        deadline: float | None = None,
         clock: Callable[[], float] = time.time,
         on_event: Callable[[str], None] | None = None,
     ) -> None:
+        """`deadline`: seconds a caller waits for a refresh (None: until it ends)."""
         self._entries: OrderedDict[Hashable, _Entry[T]] = OrderedDict()
         self._failures: dict[Hashable, _Failure] = {}
         self._inflight: dict[Hashable, asyncio.Task[Cached[T]]] = {}
         self._stale_max_age = stale_max_age
         self._error_backoff = error_backoff
         self._max_entries = max_entries
+        self._deadline = deadline
         self._clock = clock
         self._on_event = on_event or (lambda _event: None)
 
@@ -108,7 +115,25 @@ class TTLCache(Generic[T]):
             task.add_done_callback(lambda done: self._finished(key, done))
         else:
             self._on_event("coalesced")
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self._deadline)
+        except TimeoutError:
+            return self._past_deadline(key)
+
+    def _past_deadline(self, key: Hashable) -> Cached[T]:
+        """What a caller gets when the refresh outlasts the deadline (it goes on meanwhile)."""
+        stale = self._stale(key, self._clock())
+        self._on_event("stale" if stale else "error")
+        if stale is None:
+            raise UpstreamError("timeout", f"no answer within the {self._deadline:g} s deadline")
+        return stale
+
+    async def aclose(self) -> None:
+        """Cancel the refreshes still in flight (on shutdown)."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _finished(self, key: Hashable, task: asyncio.Task[Cached[T]]) -> None:
         if self._inflight.get(key) is task:
