@@ -1,10 +1,12 @@
-"""Fixtures for every test directory: a PostgreSQL server for the session."""
+"""Fixtures for every test directory: a PostgreSQL server for the session, and a new
+database on it for a test."""
 
 from __future__ import annotations
 
 import glob
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.fakes import free_port
 
@@ -77,3 +80,19 @@ def postgres_url() -> Iterator[str]:
             run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a new, empty database on the test server, dropped afterwards."""
+    name = "test_" + re.sub(r"\W", "_", request.node.name)[-40:].lower()
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -7,6 +7,15 @@ migrated on first use) and on PostgreSQL (`postgresql+psycopg://...`, with the
 """
 
 from .events import ExperimentLog, VariantCounts, variant_counts
-from .store import Alert, Direction, Storage
+from .store import Alert, Direction, Firing, Kind, Storage
 
-__all__ = ["Alert", "Direction", "ExperimentLog", "Storage", "VariantCounts", "variant_counts"]
+__all__ = [
+    "Alert",
+    "Direction",
+    "ExperimentLog",
+    "Firing",
+    "Kind",
+    "Storage",
+    "VariantCounts",
+    "variant_counts",
+]

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     TypeDecorator,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
@@ -79,6 +81,14 @@ class Price(TypeDecorator[Decimal]):
         return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
 
 
+# What each kind of price alert needs (migration 0003 creates the same constraint).
+RULE_CHECK = (
+    "(kind = 'price' AND direction IN ('above', 'below'))"
+    " OR (kind = 'percent' AND COALESCE(threshold, 0) > 0 AND COALESCE(window_seconds, 0) > 0)"
+    " OR (kind = 'atr' AND COALESCE(threshold, 0) > 0 AND COALESCE(atr, 0) > 0)"
+)
+
+
 class Base(DeclarativeBase):
     """Declarative base of the tables, with named constraints for Alembic."""
 
@@ -97,11 +107,22 @@ class WatchlistEntry(Base):
 
 
 class PriceAlert(Base):
-    """A one-shot alert: notify `chat_id` when `symbol` crosses `price` (table `price_alerts`)."""
+    """An alert of `chat_id` on `symbol` (table `price_alerts`).
+
+    `kind` price: the price is `direction` (above, below) `price`. percent: it moved
+    `threshold` percent (`direction` above: up, below: down, either) within
+    `window_seconds`; `price` is the price when the alert was set. atr: it moved
+    `threshold` times `atr` from `price`, the price when the alert was set or last
+    fired. `repeat_seconds` NULL: one-shot, done once `fired_at` is set. Otherwise the
+    cool-down of a repeating alert, which stays pending (`fired_at` NULL), counts its
+    notifications in `fire_count` and is `armed` again once its condition was false.
+    """
 
     __tablename__ = "price_alerts"
     __table_args__ = (
-        CheckConstraint("direction IN ('above', 'below')", name="direction"),
+        CheckConstraint("direction IN ('above', 'below', 'either')", name="direction"),
+        CheckConstraint("kind IN ('price', 'percent', 'atr')", name="kind"),
+        CheckConstraint(RULE_CHECK, name="rule"),
         Index("ix_price_alerts_pending", "fired_at", "chat_id"),
     )
 
@@ -115,6 +136,14 @@ class PriceAlert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    kind: Mapped[str] = mapped_column(String(8), server_default="price")
+    threshold: Mapped[Decimal | None] = mapped_column(Price(), nullable=True)
+    atr: Mapped[Decimal | None] = mapped_column(Price(), nullable=True)
+    window_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    repeat_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    armed: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    fire_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ExperimentEvent(Base):
