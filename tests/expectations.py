@@ -92,6 +92,13 @@ INTRODUCED_AT: dict[str, int] = {
     # scale-out (issue 10): webhook registration as a deploy step
     "ops/src/ops/deploy/telegram_webhook.py": 2,
     "tests/unit/ops/test_telegram_webhook_script.py": 2,
+    # least privilege (issue 17): the migration task in every environment, the services
+    # on RDS as their own user with IAM tokens
+    "ops/src/ops/deploy/migration.py": 2,
+    "tests/integration/ops/test_ecs_deploy_migrate.py": 2,
+    "tests/unit/ops/test_database_login_stack.py": 2,
+    "tests/unit/services/test_common_database_login.py": 1,
+    "tests/integration/services/test_database_app_user.py": 1,
     # scale-out (issue 10): flood limits and exactly-once alerts, every level
     "tests/integration/services/test_alert_delivery.py": 1,
     "tests/unit/services/test_bot_ratelimit.py": 1,
@@ -106,8 +113,7 @@ INTRODUCED_AT: dict[str, int] = {
     "docs/reference/common.md": 3,
     "docs/reference/market-data.md": 3,
     "docs/reference/telegram-bot.md": 3,
-    # production pipeline (issue 5, level 3): migration task, promotion, release
-    "tests/integration/ops/test_ecs_deploy_migrate.py": 3,
+    # production pipeline (issue 5, level 3): promotion, release
     "ops/src/ops/deploy/promotion.py": 3,
     "tests/unit/ops/test_promotion.py": 3,
     # security integration (issue 5, level 3): secret scan, policy

@@ -6,7 +6,7 @@
     uv run ecs-deploy rollback --environment staging
     uv run ecs-deploy status --environment staging [--json]
     uv run ecs-deploy stack-parameters --environment staging
-    uv run ecs-deploy migrate --environment production --image-tag <sha>   # level 3
+    uv run ecs-deploy migrate --environment staging --image-tag <sha>
     uv run ecs-deploy bluegreen-start --environment production \\
         --image-tag <sha>                                                # level 4
     uv run ecs-deploy bluegreen-wait --environment production --until ready
@@ -19,18 +19,19 @@
 the new image tag and rolls the services onto it; `wait` waits until they are
 stable on it (the ECS deployment circuit breaker rolls a failing one back, which
 `wait` reports as a failure); `rollback` points each service back at the revision
-it ran before the last deploy. From level 3, `migrate` runs the database migration
-(Alembic `upgrade head`) as a one-off ECS task in the market-data image of the tag
-and waits for it to exit 0; the production workflow runs it before `deploy` moves
-any traffic. At level 4 production deploys blue/green through CodeDeploy (the
-bluegreen-* commands, test-traffic: see ops/deploy/bluegreen.py). Each command but
-`status`, `stack-parameters` and `test-traffic` appends a record (environment,
-action, outcome, version, image tag, commit, who, when) to .data/deployments.jsonl
-and prints it as one JSON line on stdout; progress goes to stderr.
+it ran before the last deploy. `migrate` runs the database migration (Alembic
+`upgrade head`, then the grants of the services' database user) as a one-off ECS
+task in the market-data image of the tag and waits for it to exit 0; the workflows
+run it before `deploy` moves any traffic. At level 4 production deploys blue/green
+through CodeDeploy (the bluegreen-* commands, test-traffic: see
+ops/deploy/bluegreen.py). Each command but `status`, `stack-parameters` and
+`test-traffic` appends a record (environment, action, outcome, version, image tag,
+commit, who, when) to .data/deployments.jsonl and prints it as one JSON line on
+stdout; progress goes to stderr.
 
 Each concern is a module: rolling.py (deploy, wait, rollback, status), stack.py
-(stack-parameters), migrate.py and bluegreen.py, which exist only at the levels
-that have them and are registered here only when the project's level has them.
+(stack-parameters), migrate.py, and bluegreen.py, which exists only at the levels
+that have it and is registered here only when the project's level has it.
 The region is --region, else AWS_REGION or AWS_DEFAULT_REGION, else the project's.
 Exit codes: 0 done; 1 the deployment failed (or `status` found a problem);
 2 bad arguments, credentials, permissions or missing infrastructure.
@@ -54,13 +55,12 @@ from botocore.exceptions import (
 from ops.cli import EXIT_FAILED, EXIT_USAGE, OneLineParser
 from ops.project import current_project
 
-from . import rolling, stack
+from . import migrate, rolling, stack
 from .commands import PROG, Clients, Subcommands
 from .errors import DeployError
 
 # feature -> the module of its subcommands (it exists only at the levels with it)
 BY_FEATURE = {
-    "production_deployment": "ops.deploy.migrate",
     "blue_green_deployment": "ops.deploy.bluegreen",
 }
 
@@ -82,6 +82,7 @@ def build_parser(environ: Mapping[str, str]) -> OneLineParser:
     sub = Subcommands.of(parser, default_region(environ))
     rolling.register(sub)
     stack.register(sub)
+    migrate.register(sub)
     for feature, module in BY_FEATURE.items():
         if current_project().has(feature):
             importlib.import_module(module).register(sub)

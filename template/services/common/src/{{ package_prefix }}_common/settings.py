@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import PROJECT_SLUG, __version__
@@ -58,8 +59,8 @@ class CommonSettings(BaseSettings):
             )
         ),
     ] = ""
-    # The pieces of a PostgreSQL URL, as the AWS app stack passes them (the
-    # password comes from the secret RDS manages). DATABASE_URL wins when set.
+    # The pieces of a PostgreSQL URL, as the AWS app stack passes them.
+    # DATABASE_URL wins when set.
     database_host: Annotated[str, Field(description="a database host name")] = ""
     database_port: Annotated[int, Field(ge=1, le=65535, description="a port from 1 to 65535")] = (
         5432
@@ -67,6 +68,12 @@ class CommonSettings(BaseSettings):
     database_name: Annotated[str, Field(description="a database name")] = ""
     database_user: Annotated[str, Field(description="a database user name")] = ""
     database_password: Annotated[SecretStr, Field(description="a password")] = SecretStr("")
+    # RDS IAM database authentication (the AWS app stack): DATABASE_USER logs in with
+    # a token signed by the task role, made fresh for each new connection; no password.
+    database_iam_auth: Annotated[bool, Field(description="true or false")] = False
+    aws_region: Annotated[
+        str, Field(validation_alias="AWS_REGION", description="an AWS region such as eu-west-1")
+    ] = ""
     feature_flags_file: Annotated[Path, Field(description="a file path")] = Path(
         "config/feature-flags.yml"
     )
@@ -89,19 +96,50 @@ class CommonSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> CommonSettings:
+        if self.database_iam_auth:
+            self.database_url = self._iam_database_url()
+            return self
         if self.database_url:
             return self
         if self.database_host:
-            user = quote(self.database_user, safe="")
-            password = quote(self.database_password.get_secret_value(), safe="")
-            name = quote(self.database_name or PROJECT_SLUG.replace("-", "_"), safe="")
-            self.database_url = (
-                f"postgresql+psycopg://{user}:{password}@{self.database_host}"
-                f":{self.database_port}/{name}"
-            )
+            self.database_url = self._postgres_url(self.database_password.get_secret_value())
         else:
             self.database_url = f"sqlite:///{self.data_dir / f'{PROJECT_SLUG}.sqlite3'}"
         return self
+
+    def _iam_database_url(self) -> str:
+        """The URL without a password (each connection gets a token), over TLS: RDS
+        accepts IAM authentication on encrypted connections only."""
+        missing = [
+            name
+            for name, value in (
+                ("DATABASE_HOST", self.database_host),
+                ("DATABASE_USER", self.database_user),
+                ("AWS_REGION", self.aws_region),
+            )
+            if not value
+        ]
+        if missing:
+            raise PydanticCustomError(
+                "iam_auth",
+                "DATABASE_IAM_AUTH=true needs DATABASE_HOST, DATABASE_USER and AWS_REGION "
+                "({missing} not set)",
+                {"missing": ", ".join(missing)},
+            )
+        if self.database_url or self.database_password.get_secret_value():
+            raise PydanticCustomError(
+                "iam_auth",
+                "DATABASE_IAM_AUTH=true logs in with a token: unset DATABASE_URL and "
+                "DATABASE_PASSWORD",
+            )
+        return self._postgres_url(None) + "?sslmode=require"
+
+    def _postgres_url(self, password: str | None) -> str:
+        user = quote(self.database_user, safe="")
+        if password is not None:
+            user += ":" + quote(password, safe="")
+        name = quote(self.database_name or PROJECT_SLUG.replace("-", "_"), safe="")
+        return f"postgresql+psycopg://{user}@{self.database_host}:{self.database_port}/{name}"
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,16 +21,28 @@ _IMMEDIATE = "sqlite_immediate"
 _MIGRATING = threading.Lock()  # Alembic's context is process-global: one migration at a time
 
 
-def create_storage_engine(url: str) -> Engine:
+def create_storage_engine(url: str, password: Callable[[], str] | None = None) -> Engine:
     """An engine for `url`; for a SQLite file, its directory is created first.
 
     SQLite connections get real transactions (SQLAlchemy emits BEGIN, so DDL is
     transactional too), WAL journaling and a 15 s busy timeout, so the bot and
-    market-data can share one file.
+    market-data can share one file. With `password` (a server database only), each
+    new connection logs in with what it returns then, such as an RDS IAM token.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
+        if password is not None:
+
+            @event.listens_for(engine, "do_connect")
+            def _fresh_password(
+                _dialect: Any, _record: Any, _args: Any, params: dict[str, Any]
+            ) -> None:
+                params["password"] = password()
+
+        return engine
+    if password is not None:
+        raise ValueError("SQLite has no login: a password callable needs a server database")
     database = parsed.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if in_memory:

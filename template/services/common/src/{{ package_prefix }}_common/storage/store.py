@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,9 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Update
 
+from ..settings import CommonSettings
 from ..symbols import normalize_symbol
 from .engine import create_storage_engine, upgrade_to_head
 from .models import PriceAlert, UTCDateTime, WatchlistEntry
+from .rds_auth import login_password
 
 # above/below a price, or a move up/down; either: a move either way (percent and ATR alerts).
 Direction = Literal["above", "below", "either"]
@@ -126,17 +128,24 @@ _ALERT_COLUMNS = (
 class Storage:
     """Watchlists and price alerts in one database, migrated to head on first use."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, password: Callable[[], str] | None = None) -> None:
         self.url = url
+        self.password = password
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: CommonSettings) -> Storage:
+        """The database the settings name; with DATABASE_IAM_AUTH, logging in with RDS
+        IAM authentication tokens."""
+        return cls(settings.database_url, login_password(settings))
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    engine = create_storage_engine(self.url)
+                    engine = create_storage_engine(self.url, self.password)
                     try:
                         upgrade_to_head(engine)
                     except Exception:

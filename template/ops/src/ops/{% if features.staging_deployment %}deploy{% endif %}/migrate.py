@@ -1,5 +1,5 @@
 """`migrate`: the database migration of a release as a one-off ECS task, run to the
-end before `deploy` moves any traffic (level 3, production)."""
+end before `deploy` moves any traffic."""
 
 from __future__ import annotations
 

@@ -1,11 +1,20 @@
 """The database migration as a one-off ECS task: Alembic's `upgrade head` in the
-market-data image of a release, run to completion before any service moves to it.
+market-data image of a release, then the grants of the services' database user, run
+to completion before any service moves to it.
 
 The task runs a revision of its own family (`<project>-<environment>-migrate`),
 derived from the market-data service's task definition: the same image repository at
-the new tag, roles, environment, secrets and log group, with the server's entry point
-replaced by the migration and no port or health check. It starts in the service's
-subnets and security groups, so it reaches the database as the service does.
+the new tag, roles, environment and log group, with the server's entry point replaced
+by the migration and no port or health check. It starts in the service's subnets and
+security groups, so it reaches the database as the service does.
+
+The services log in as their own user with IAM tokens (DATABASE_IAM_AUTH); the
+migration logs in as the master user instead. app.yml names the secret that RDS
+keeps the master user's name and password in with the market-data container's
+docker label `database-admin-secret`; the task gets both from it at start (ECS
+reads the secret with the task execution role), and DATABASE_APP_USER names the
+user to grant. Without the label (a stack from before) the migration logs in as
+the service does.
 """
 
 from __future__ import annotations
@@ -31,21 +40,12 @@ MIGRATED_APP = "market-data"
 CONTAINER = "migrate"
 STARTED_BY = "ecs-deploy-migrate"
 
-# The market-data image's entry point is the server; the migration is Python run by
-# the image's interpreter, through the services' own settings (DATABASE_* or
-# DATABASE_URL) and Alembic configuration (`upgrade_to_head` is `upgrade head`).
-_SCRIPT = """\
-import logging
-from PREFIX_common.settings import CommonSettings, load_settings
-from PREFIX_common.storage.engine import create_storage_engine, current_revision, upgrade_to_head
-logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
-engine = create_storage_engine(load_settings(CommonSettings).database_url)
-before = current_revision(engine)
-upgrade_to_head(engine)
-print("database schema:", before or "empty", "->", current_revision(engine), flush=True)
-"""
-ENTRY_POINT = ("python", "-c")
+# The market-data image's entry point is the server; the migration is the common
+# package's module, run by the image's interpreter with the services' settings.
+ENTRY_POINT = ("python", "-m")
+ADMIN_LOGIN_LABEL = "database-admin-secret"
+# The services' login, replaced by the master user's in the migration task.
+_SERVICE_LOGIN = ("DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_IAM_AUTH")
 
 # Container settings of the service that a one-off task must not have.
 _SERVICE_ONLY = ("portMappings", "healthCheck", "dependsOn", "links", "restartPolicy")
@@ -53,9 +53,27 @@ _SERVICE_ONLY = ("portMappings", "healthCheck", "dependsOn", "links", "restartPo
 Log = Callable[[str], None]
 
 
-def migration_script() -> str:
-    """The migration's Python, with the project's package names."""
-    return _SCRIPT.replace("PREFIX", current_project().package_prefix)
+def migration_module() -> str:
+    """The module the migration task runs (`python -m`)."""
+    return f"{current_project().package_prefix}_common.storage.migrate"
+
+
+def log_in_as_admin(container: dict[str, Any]) -> None:
+    """Give the migration container the master user's login from the secret that its
+    docker label names, and DATABASE_APP_USER: the user the service logs in as."""
+    secret = container.get("dockerLabels", {}).get(ADMIN_LOGIN_LABEL)
+    if not secret:
+        return
+    environment = container.get("environment", [])
+    app_user = next((e["value"] for e in environment if e["name"] == "DATABASE_USER"), "")
+    container["environment"] = [e for e in environment if e["name"] not in _SERVICE_LOGIN]
+    if app_user:
+        container["environment"].append({"name": "DATABASE_APP_USER", "value": app_user})
+    container["secrets"] = [
+        *(s for s in container.get("secrets", []) if s["name"] not in _SERVICE_LOGIN),
+        {"name": "DATABASE_USER", "valueFrom": f"{secret}:username::"},
+        {"name": "DATABASE_PASSWORD", "valueFrom": f"{secret}:password::"},
+    ]
 
 
 @dataclass(frozen=True)
@@ -92,8 +110,9 @@ def migration_request(
     for key in _SERVICE_ONLY:
         container.pop(key, None)
     container.update(
-        name=CONTAINER, entryPoint=list(ENTRY_POINT), command=[migration_script()], essential=True
+        name=CONTAINER, entryPoint=list(ENTRY_POINT), command=[migration_module()], essential=True
     )
+    log_in_as_admin(container)
     request["containerDefinitions"] = [container]
     return request
 
