@@ -86,6 +86,7 @@ INTRODUCED_AT: dict[str, int] = {
     "ops/src/ops/deploy/__init__.py": 2,
     "tests/unit/ops/test_ecs_deploy_units.py": 2,
     "tests/unit/ops/test_ecs_deploy_parameters.py": 2,
+    "tests/unit/ops/test_load_balancer_edge.py": 2,
     "tests/integration/ops/test_ecs_deploy.py": 2,
     "tests/integration/ops/test_ecs_deploy_wait.py": 2,
     "docs/deployment/aws.md": 2,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.metadata
+import json
 import shlex
 import shutil
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -41,6 +44,22 @@ LADDER_ANSWERS_FROM_LEVEL = {
 # Jobs of the level-2 quality gate in quality.yml that need no network and no
 # npm: the job id and the tool its checking step runs.
 QUALITY_GATE_JOBS = {"bandit": "bandit", "docstrings": "interrogate"}
+
+
+# checkov over a project, as quality.yml's checkov job (level 3 and up) runs it.
+CHECKOV_ARGUMENTS = [
+    "--directory",
+    ".",
+    "--framework",
+    "cloudformation",
+    "dockerfile",
+    "github_actions",
+    "secrets",
+    "--skip-download",
+    "--compact",
+]
+# What checkov records for a `checkov:skip=CHECK_ID` without a reason.
+CHECKOV_NO_REASON = "No comment provided"
 
 
 def quality_gate_checks(project: Path) -> list[tuple[str, list[str]]]:
@@ -218,3 +237,51 @@ def test_laddered_project_passes_every_check_at_level(
     shutil.copytree(ladder[level], project, symlinks=True)
     failures = failed_checks(project)
     assert not failures, f"level {level}:\n" + "\n".join(failures)
+
+
+def checkov_job(project: Path) -> tuple[str, list[str]]:
+    """The checkov version that quality.yml's checkov job runs, and its arguments."""
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "quality.yml").read_text())
+    job = workflow["jobs"]["checkov"]
+    [script] = [step["run"] for step in job["steps"] if " checkov " in step.get("run", "")]
+    words = shlex.split(script)
+    assert words[:4] == ["uvx", "--from", "checkov==${CHECKOV_VERSION}", "checkov"], script
+    return job["env"]["CHECKOV_VERSION"], words[4:]
+
+
+def checkov_reports(project: Path) -> list[dict[str, Any]]:
+    """checkov's JSON report of each framework that found something to check."""
+    command = [tool("checkov"), *CHECKOV_ARGUMENTS, "--output", "json"]
+    result = run(command, project, check=False)
+    assert result.returncode in (0, 1), result.stderr[-4000:]
+    reports = json.loads(result.stdout)
+    return reports if isinstance(reports, list) else [reports]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", [2, 3, 4])
+def test_checkov_finds_nothing_that_is_not_suppressed_with_a_reason(
+    render: Callable[..., Path], level: int
+) -> None:
+    """Every level with infrastructure scans clean: each finding is fixed, or
+    suppressed where it is with the reason why it does not apply."""
+    project = render(level, name="checkov")
+    if level >= 3:
+        assert checkov_job(project) == (importlib.metadata.version("checkov"), CHECKOV_ARGUMENTS)
+
+    reports = {report["check_type"]: report["results"] for report in checkov_reports(project)}
+    assert reports["cloudformation"]["passed_checks"], "checkov read no CloudFormation"
+    failed = [
+        f"{kind}: {check['check_id']} {check['resource']} in {check['file_path']}"
+        for kind, results in reports.items()
+        for check in results["failed_checks"]
+    ]
+    assert not failed, "checkov findings:\n" + "\n".join(failed)
+    unexplained = [
+        f"{kind}: {check['check_id']} {check['resource']} in {check['file_path']}"
+        for kind, results in reports.items()
+        for check in results["skipped_checks"]
+        if check["check_result"].get("suppress_comment", CHECKOV_NO_REASON).strip()
+        in ("", CHECKOV_NO_REASON)
+    ]
+    assert not unexplained, "suppressed without a reason:\n" + "\n".join(unexplained)

@@ -418,8 +418,8 @@ ITEMS: dict[int, list[tuple[str, Item]]] = {
         ),
         ("Set up Prometheus scraping and a Grafana dashboard", prometheus_grafana),
         (
-            "Integrate security scanning (bandit, pip-audit, zizmor)",
-            runs("bandit", "pip-audit", "zizmor"),
+            "Integrate security scanning (bandit, pip-audit, zizmor, checkov)",
+            runs("bandit", "pip-audit", "zizmor", "checkov"),
         ),
         ("Scan for committed secrets", secret_scanning),
         (
