@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,12 +13,42 @@ class ErrorBody(BaseModel):
 
     error: str = Field(examples=["invalid_parameter"])
     detail: str = Field(examples=["limit must be an integer from 1 to 500 (got '5000')"])
-    suggestions: list[str] | None = Field(
-        default=None,
+
+
+class InvalidSymbolBody(ErrorBody):
+    """400: the symbol does not match the path's pattern."""
+
+    error: Literal["invalid_symbol"]
+
+
+class UnknownSymbolBody(ErrorBody):
+    """404: no market of the provider has this symbol."""
+
+    error: Literal["unknown_symbol"]
+    suggestions: list[str] = Field(
         examples=[["BTC-USDT"]],
-        description="unknown_symbol only: close matches among the symbols the provider "
-        "knows, best first (empty when there are none or the provider cannot list them)",
+        description="close matches among the symbols the provider knows, best first (empty "
+        "when there are none or the provider cannot list them)",
     )
+
+
+class NotFoundBody(ErrorBody):
+    """404: no endpoint has this path (a symbol with a line break inside reaches none)."""
+
+    error: Literal["not_found"]
+
+
+class InvalidParameterBody(ErrorBody):
+    """422: a query parameter outside its range, `period` above `limit`, or a market with
+    fewer closed candles than `period`."""
+
+    error: Literal["invalid_parameter", "not_enough_candles"]
+
+
+class UnavailableBody(ErrorBody):
+    """503: the upstream failed and nothing recent is cached (see `Retry-After`)."""
+
+    error: Literal["upstream_unavailable"]
 
 
 class Health(BaseModel):
