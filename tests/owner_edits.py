@@ -24,10 +24,13 @@ CUSTOM_FLAG = (
 NEW_DEPENDENCY = '    "humanize>=4.9,<5",\n'
 MOTTO_USAGE = '    CommandInfo("motto", "/motto", "the team motto"),\n'
 MOTTO_HANDLER = (
-    "async def _motto(services: BotServices, chat_id: int, args: Sequence[str]) -> str:\n"
+    "async def motto(services: BotServices, asker: Asker, args: Sequence[str]) -> Reply:\n"
     '    parse_no_args("motto", args)\n'
-    '    return f"HODL responsibly since block {humanize.intcomma(840_000)}"\n'
+    '    return Reply(f"HODL responsibly since block {humanize.intcomma(840_000)}")\n'
     "\n\n"
+)
+HANDLERS_COMMENT = (
+    "# A coroutine (not just an awaitable), so a handler can be given to asyncio.run.\n"
 )
 MOTTO_TEST = '''"""Our own /motto command."""
 
@@ -43,8 +46,9 @@ def test_motto_is_a_command_with_a_usage_line() -> None:
 
 
 def test_motto_replies_with_the_team_motto() -> None:
-    reply = asyncio.run(core.HANDLERS["motto"](cast(core.BotServices, None), 1, []))
-    assert reply == "HODL responsibly since block 840,000"
+    asker = core.Asker(chat_id=1, user_id=1)
+    reply = asyncio.run(core.HANDLERS["motto"](cast(core.BotServices, None), asker, []))
+    assert reply.text == "HODL responsibly since block 840,000"
 '''
 QUALITY_TIMEOUT_BEFORE = (
     "    name: Unit tests\n    runs-on: ubuntu-latest\n    timeout-minutes: 15\n"
@@ -73,12 +77,8 @@ def add_motto_command(project: Path) -> None:
     core = bot_source(project, "core.py")
     first_party = f"\nfrom {answers(project)['package_prefix']}_common."
     replace_once(core, first_party, "\nimport humanize\n" + first_party)
-    replace_once(
-        core,
-        "HANDLERS: dict[str, Handler] = {\n",
-        MOTTO_HANDLER + "HANDLERS: dict[str, Handler] = {\n",
-    )
-    replace_once(core, '    "status": _status,\n', '    "status": _status,\n    "motto": _motto,\n')
+    replace_once(core, HANDLERS_COMMENT, MOTTO_HANDLER + HANDLERS_COMMENT)
+    replace_once(core, '    "status": status,\n', '    "status": status,\n    "motto": motto,\n')
     replace_once(
         project / "services/telegram-bot/pyproject.toml",
         '    "uvicorn>=0.30,<1",\n',
@@ -120,7 +120,7 @@ def assert_user_edits_kept(project: Path, level: int) -> None:
     assert bot_source(project, "__init__.py").read_text().endswith(SERVICE_NOTE)
     assert MOTTO_USAGE in bot_source(project, "parsing.py").read_text()
     core = bot_source(project, "core.py").read_text()
-    assert MOTTO_HANDLER in core and '    "motto": _motto,\n' in core
+    assert MOTTO_HANDLER in core and '    "motto": motto,\n' in core
     assert NEW_DEPENDENCY in (project / "services/telegram-bot/pyproject.toml").read_text()
     assert (project / "tests/unit/test_our_motto.py").is_file()
     assert (project / "Makefile").read_text().endswith(MAKE_TARGET)

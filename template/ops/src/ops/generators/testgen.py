@@ -7,7 +7,7 @@ annotation (Hypothesis strategies) and asserts what holds for any input:
 - the function is deterministic (same arguments, equal result) when its result is
   a plain value;
 - it raises no exception but those it raises itself (found in its body and in the
-  module functions it calls); other exceptions fail the test;
+  functions of its package it calls); other exceptions fail the test;
 - `normalize_*`/`canonical_*`/`clean_*`/`sort_*` functions are idempotent.
 
 An argument it cannot draw but the project can build offline (the bot's
@@ -249,43 +249,59 @@ class Renderer:
 # ------------------------------------------------------------------ analysis
 
 
-def reached(module: types.ModuleType, function: Callable[..., Any]) -> list[ast.AST]:
-    """The syntax nodes of the function and of the module functions it calls, transitively."""
+def _functions(module: types.ModuleType) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The module-level functions of `module`'s source, by name."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(module)))
     except (OSError, TypeError, SyntaxError):
-        return []
-    functions = {
+        return {}
+    return {
         node.name: node
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
-    nodes: list[ast.AST] = []
-    seen: set[str] = set()
 
-    def visit(name: str) -> None:
-        if name in seen or name not in functions:
+
+def reached(
+    module: types.ModuleType, function: Callable[..., Any]
+) -> list[tuple[types.ModuleType, ast.AST]]:
+    """The syntax nodes (with the module they are in) of the function and of the functions
+    it calls by name, transitively: its module's, and those it imports from its package."""
+    package = module.__name__.split(".")[0]
+    sources: dict[str, dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    nodes: list[tuple[types.ModuleType, ast.AST]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def visit(called: object) -> None:
+        home = sys.modules.get(getattr(called, "__module__", None) or "")
+        name = getattr(called, "__name__", "")
+        if home is None or home.__name__.split(".")[0] != package or (home.__name__, name) in seen:
             return
-        seen.add(name)
-        for node in ast.walk(functions[name]):
-            nodes.append(node)
+        seen.add((home.__name__, name))
+        if home.__name__ not in sources:
+            sources[home.__name__] = _functions(home)
+        if name not in sources[home.__name__]:
+            return
+        for node in ast.walk(sources[home.__name__][name]):
+            nodes.append((home, node))
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                visit(node.func.id)
+                visit(getattr(home, node.func.id, None))
 
-    visit(function.__name__)
+    visit(function)
     return nodes
 
 
 def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) -> list[type]:
-    """Exception classes the function raises itself, directly or through module functions."""
-    names: list[str] = []
-    for node in reached(module, function):
+    """Exception classes the function raises itself, directly or through the functions of
+    its package that it calls."""
+    found: list[object] = []
+    for home, node in reached(module, function):
         if isinstance(node, ast.Raise) and node.exc is not None:
             target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-            if isinstance(target, ast.Name) and target.id not in names:
-                names.append(target.id)
-    found = [getattr(module, name, None) or getattr(builtins, name, None) for name in names]
-    classes = [cls for cls in found if isinstance(cls, type) and issubclass(cls, Exception)]
+            if isinstance(target, ast.Name):
+                found.append(getattr(home, target.id, None) or getattr(builtins, target.id, None))
+    classes = [cls for cls in dict.fromkeys(found) if isinstance(cls, type)]
+    classes = [cls for cls in classes if issubclass(cls, Exception)]
     # Keep the most general: NotEnoughCandlesError(ValueError) is covered by ValueError.
     return [cls for cls in classes if not any(o is not cls and issubclass(cls, o) for o in classes)]
 
@@ -293,7 +309,7 @@ def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) ->
 def lets_through(module: types.ModuleType, function: Callable[..., Any]) -> bool:
     """Whether MarketDataRequestError can escape `function`: it calls through
     `services.market` and catches none of it."""
-    nodes = reached(module, function)
+    nodes = [node for _, node in reached(module, function)]
     if not any(isinstance(node, ast.Attribute) and node.attr == "market" for node in nodes):
         return False
     caught = {

@@ -50,8 +50,9 @@ from .stackparams import default_path, load
 
 PROG = "telegram-webhook"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
-# The update types the bot's handlers use (the polling bot asks for the same).
-ALLOWED_UPDATES = ("message",)
+# The update types the bot's handlers use: commands and button presses (the polling bot
+# asks for the same, telegram_app.ALLOWED_UPDATES; a test keeps the two equal).
+ALLOWED_UPDATES = ("message", "callback_query")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 

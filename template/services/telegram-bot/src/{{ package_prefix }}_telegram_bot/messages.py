@@ -23,6 +23,14 @@ SAMPLE_SOURCE = "sample"
 SAMPLE_NOTE = "Sample data: synthetic prices, not a market."
 # An alert as the replies show it: its id, symbol, direction (above or below) and price.
 AlertRow = tuple[int, str, str, Decimal]
+# The notice on a button whose callback data is refused (callbacks.InvalidCallback.problem),
+# or that runs a command the bot no longer has.
+BUTTON_STALE = "This button is out of date: send the command again."
+BUTTON_PROBLEMS = {
+    "stale": BUTTON_STALE,
+    "forged": "This button was not made by this bot.",
+    "malformed": "This button is not valid.",
+}
 
 
 def _price(value: Decimal, enhanced: bool) -> str:
@@ -55,6 +63,12 @@ def prices_message(lines: Iterable[str], title: str | None = None) -> str:
     """Join price lines into one reply, under `title` when there is one."""
     body = "\n".join(lines)
     return f"{title}\n{body}" if title else body
+
+
+def pick_symbol(from_watchlist: bool) -> str:
+    """Reply to /price without a symbol, above the symbols to pick from."""
+    offered = "your watchlist" if from_watchlist else "these"
+    return f"Which price? Pick one of {offered}, or send /price SYMBOL."
 
 
 def symbol_problem_line(symbol: str, detail: str) -> str:
@@ -144,6 +158,11 @@ def alerts_message(alerts: Sequence[AlertRow], enhanced: bool) -> str:
     return "Your pending alerts:\n" + "\n".join(lines) + "\n/unalert ID cancels one."
 
 
+def delete_alert_label(alert_id: int) -> str:
+    """The label of the button that cancels alert `alert_id`."""
+    return f"🗑 #{alert_id}"
+
+
 def alert_removed(alert_id: int, removed: bool) -> str:
     """Reply to /unalert: cancelled, or no such pending alert in this chat."""
     if removed:
@@ -178,8 +197,8 @@ def help_text(usages: Sequence[tuple[str, str]], default_symbols: Sequence[str])
     return (
         "Commands:\n"
         + "\n".join(lines)
-        + f"\nSymbols look like BTC-USDT, BTCUSDT or btc. /price alone shows "
-        f"{', '.join(default_symbols)}."
+        + f"\nSymbols look like BTC-USDT, BTCUSDT or btc. /price alone offers your watchlist, "
+        f"or {', '.join(default_symbols)}."
     )
 
 
@@ -196,3 +215,10 @@ def unknown_command(name: str) -> str:
 def not_a_command() -> str:
     """Reply to chat text that is not a command."""
     return "I understand commands such as /price btc. Send /help for the list."
+
+
+def no_such_choice(count: int) -> str:
+    """Console reply to a number that is not one of the buttons shown."""
+    if count == 0:
+        return "There is nothing to pick: send a command such as /price."
+    return f"Pick a number from 1 to {count}, or send a command."

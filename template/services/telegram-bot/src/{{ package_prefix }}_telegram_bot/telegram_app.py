@@ -1,8 +1,8 @@
-"""The python-telegram-bot Application: thin handlers over `core`, and the alert job."""
+"""The python-telegram-bot Application: the handlers of handlers.py, the alert job, the
+command menu, and polling."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Iterator
@@ -13,6 +13,8 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     ExtBot,
     JobQueue,
@@ -20,10 +22,11 @@ from telegram.ext import (
     filters,
 )
 
-from . import core, messages
+from . import core, handlers
 from .client import MarketDataClient
 from .errors import StartupError
-from .parsing import COMMANDS, split_command
+from .handlers import BotContext
+from .parsing import COMMANDS
 from .ratelimit import RateLimits, SendRateLimiter
 from .settings import BotSettings
 
@@ -31,88 +34,44 @@ logger = logging.getLogger(__name__)
 
 BotApplication: TypeAlias = Application[
     ExtBot[int],  # int: the retry count SendRateLimiter takes per call
-    ContextTypes.DEFAULT_TYPE,
+    BotContext,
     dict[Any, Any],
     dict[Any, Any],
     dict[Any, Any],
-    JobQueue[ContextTypes.DEFAULT_TYPE],
+    JobQueue[BotContext],
 ]
 Hook = Callable[[BotApplication], Coroutine[Any, Any, None]]
 
 ALERT_JOB_NAME = "price-alerts"
+# What the bot asks Telegram for (polling) and what the webhook registration asks for.
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 
 
-class TelegramFrontend:
-    """Turns Telegram updates into `core.respond` calls and replies once per command."""
-
-    def __init__(self, services: core.BotServices, worker: str) -> None:
-        self.services = services
-        self.worker = worker
-
-    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer a command message with exactly one reply, unless it is for another bot."""
-        message = update.effective_message
-        chat = update.effective_chat
-        if message is None or chat is None or message.text is None:
-            return
-        line = split_command(message.text)
-        if line is None:  # "/bad-name": Telegram saw a command, we cannot parse it
-            await message.reply_text(messages.not_a_command())
-            return
-        if line.bot is not None and line.bot.lower() != (context.bot.username or "").lower():
-            return  # "/price@OtherBot" in a group is not for us
-        user = update.effective_user
-        reply = await core.respond(
-            self.services, chat.id, line.name, line.args, user.id if user else None
+def register(application: BotApplication, alert_check_seconds: float) -> None:
+    """Add a CommandHandler per command, the buttons' CallbackQueryHandler, the replies to
+    other text, and the repeating alert check to `application`."""
+    only_messages = filters.UpdateType.MESSAGE  # an edited command gets no second reply
+    for name in core.HANDLERS:
+        application.add_handler(CommandHandler(name, handlers.command, filters=only_messages))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(
+        MessageHandler(filters.COMMAND & only_messages, handlers.unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & only_messages,
+            handlers.text,
         )
-        await message.reply_text(reply)
-
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer non-command text in a private chat with a pointer to the commands."""
-        if update.effective_message is not None:
-            await update.effective_message.reply_text(messages.not_a_command())
-
-    async def check_alerts(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Job: send the notifications of the alerts this worker claimed.
-
-        The sends run concurrently; the bot's rate limiter spaces them within
-        Telegram's limits and waits out 429s. A claimed alert that still cannot be
-        delivered is logged and not retried (at-most-once, see `Storage.claim_alert`).
-        """
-        notifications = await core.check_alerts(self.services, self.worker)
-        await asyncio.gather(*(self._deliver(context, n) for n in notifications))
-
-    async def _deliver(
-        self, context: ContextTypes.DEFAULT_TYPE, notification: core.Notification
-    ) -> None:
-        try:
-            await context.bot.send_message(notification.chat_id, notification.text)
-        except TelegramError as exc:
-            logger.warning("could not deliver an alert to chat %s: %s", notification.chat_id, exc)
-
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log an update that failed outside the command handlers."""
-        logger.error("telegram update failed: %r", context.error)
-
-    def register(self, application: BotApplication, alert_check_seconds: float) -> None:
-        """Add the handlers and the repeating alert check to `application`."""
-        only_messages = filters.UpdateType.MESSAGE
-        application.add_handler(MessageHandler(filters.COMMAND & only_messages, self.on_command))
-        application.add_handler(
-            MessageHandler(
-                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & only_messages,
-                self.on_text,
-            )
-        )
-        application.add_error_handler(self.on_error)
-        if application.job_queue is None:
-            raise RuntimeError("python-telegram-bot[job-queue] is required for price alerts")
-        application.job_queue.run_repeating(
-            self.check_alerts,
-            interval=alert_check_seconds,
-            first=min(alert_check_seconds, 5.0),
-            name=ALERT_JOB_NAME,
-        )
+    )
+    application.add_error_handler(handlers.error)
+    if application.job_queue is None:
+        raise RuntimeError("python-telegram-bot[job-queue] is required for price alerts")
+    application.job_queue.run_repeating(
+        handlers.check_alerts,
+        interval=alert_check_seconds,
+        first=min(alert_check_seconds, 5.0),
+        name=ALERT_JOB_NAME,
+    )
 
 
 async def publish_commands(application: BotApplication) -> None:
@@ -126,7 +85,8 @@ async def publish_commands(application: BotApplication) -> None:
 
 def build_application(
     token: str,
-    frontend: TelegramFrontend,
+    services: core.BotServices,
+    worker: str,
     *,
     alert_check_seconds: float,
     base_url: str | None = None,
@@ -135,8 +95,15 @@ def build_application(
     post_shutdown: Hook | None = None,
     rate_limits: RateLimits | None = None,
 ) -> BotApplication:
-    """An Application with the frontend's handlers, sending within Telegram's limits."""
-    builder = ApplicationBuilder().token(token).rate_limiter(SendRateLimiter(rate_limits))
+    """An Application answering with `services`, claiming alerts as `worker`, and sending
+    within Telegram's limits."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .context_types(ContextTypes(context=BotContext))
+        .job_queue(JobQueue[BotContext]())
+        .rate_limiter(SendRateLimiter(rate_limits))
+    )
     if base_url:
         builder = builder.base_url(base_url)
     if not with_updater:
@@ -146,7 +113,8 @@ def build_application(
     if post_shutdown is not None:
         builder = builder.post_shutdown(post_shutdown)
     application = builder.build()
-    frontend.register(application, alert_check_seconds)
+    application.bot_data.update({handlers.SERVICES: services, handlers.WORKER: worker})
+    register(application, alert_check_seconds)
     return application
 
 
@@ -156,13 +124,14 @@ def rate_limits(settings: BotSettings) -> RateLimits:
 
 
 def application_for(
-    settings: BotSettings, frontend: TelegramFrontend, **options: Any
+    settings: BotSettings, services: core.BotServices, worker: str, **options: Any
 ) -> BotApplication:
     """`build_application` with the token, alert interval, Bot API URL and rate limits
     of `settings`, and its other `options` (with_updater, post_init, post_shutdown)."""
     return build_application(
         settings.token or "",
-        frontend,
+        services,
+        worker,
         alert_check_seconds=settings.alert_check_seconds,
         base_url=settings.telegram_api_base_url,
         rate_limits=rate_limits(settings),
@@ -171,7 +140,7 @@ def application_for(
 
 
 def run_polling(
-    settings: BotSettings, frontend: TelegramFrontend, client: MarketDataClient
+    settings: BotSettings, services: core.BotServices, worker: str, client: MarketDataClient
 ) -> None:
     """Long-poll getUpdates until SIGINT/SIGTERM (python-telegram-bot handles the signals)."""
 
@@ -187,10 +156,10 @@ def run_polling(
         await client.aclose()
 
     application = application_for(
-        settings, frontend, post_init=post_init, post_shutdown=post_shutdown
+        settings, services, worker, post_init=post_init, post_shutdown=post_shutdown
     )
     with startup_errors(settings):
-        application.run_polling(allowed_updates=["message"])
+        application.run_polling(allowed_updates=list(ALLOWED_UPDATES))
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""Webhook mode: a small ASGI app that feeds Telegram's POSTs to the Application.
+"""Webhook mode: a small ASGI app that feeds Telegram's POSTs (messages and button
+presses) to the same Application as polling.
 
 It never calls setWebhook: registering the public URL (with the same secret)
 is a deployment step, so replicas can start and stop without touching it.
@@ -24,10 +25,10 @@ from starlette.routing import Route
 from telegram import Update
 
 from .client import MarketDataClient
+from .core import BotServices
 from .settings import BotSettings
 from .telegram_app import (
     BotApplication,
-    TelegramFrontend,
     application_for,
     publish_commands,
     startup_errors,
@@ -131,12 +132,13 @@ def _signals_end_serving_only() -> Iterator[None]:
 
 async def serve_webhook(
     settings: BotSettings,
-    frontend: TelegramFrontend,
+    services: BotServices,
+    worker: str,
     client: MarketDataClient,
     health: Mapping[str, Any],
 ) -> None:
     """Serve /health and the webhook on BOT_HOST:BOT_PORT until SIGINT/SIGTERM."""
-    application = application_for(settings, frontend, with_updater=False)
+    application = application_for(settings, services, worker, with_updater=False)
     app = create_webhook_app(application, settings.webhook_secret or "", lambda: health)
     server = uvicorn.Server(
         uvicorn.Config(
