@@ -270,6 +270,8 @@ def test_checkov_finds_nothing_that_is_not_suppressed_with_a_reason(
         assert checkov_job(project) == (importlib.metadata.version("checkov"), CHECKOV_ARGUMENTS)
 
     reports = {report["check_type"]: report["results"] for report in checkov_reports(project)}
+    unread = [path for results in reports.values() for path in results["parsing_errors"]]
+    assert not unread, f"checkov could not parse {unread}"
     assert reports["cloudformation"]["passed_checks"], "checkov read no CloudFormation"
     failed = [
         f"{kind}: {check['check_id']} {check['resource']} in {check['file_path']}"
