@@ -97,7 +97,7 @@ INTRODUCED_AT: dict[str, int] = {
     # on RDS as their own user with IAM tokens
     "ops/src/ops/deploy/migration.py": 2,
     "tests/integration/ops/test_ecs_deploy_migrate.py": 2,
-    "tests/unit/ops/test_database_login_stack.py": 2,
+    "tests/unit/ops/test_database_stack.py": 2,
     "tests/unit/services/test_common_database_login.py": 1,
     "tests/integration/services/test_database_app_user.py": 1,
     # scale-out (issue 10): flood limits and exactly-once alerts, every level
