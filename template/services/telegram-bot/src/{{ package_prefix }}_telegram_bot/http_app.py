@@ -1,9 +1,10 @@
 """The bot's HTTP server on BOT_HOST:BOT_PORT, in polling and webhook mode.
 
 It serves GET /health (the process answers), GET /readiness (200 or 503 with each
-check) and the routes of the mode (webhook mode: Telegram's POSTs). The load
-balancer forwards only paths under /telegram/ to the bot, so the two probes answer
-there as well (/telegram/health, /telegram/readiness). This module is where the
+check), GET /metrics (Prometheus) and the routes of the mode (webhook mode:
+Telegram's POSTs). The load balancer forwards only paths under /telegram/ to the
+bot, so the two probes answer there as well (/telegram/health, /telegram/readiness),
+and /metrics stays private. This module is where the
 bot's routes are added.
 """
 
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from . import metrics
 from .errors import StartupError
 
 PUBLIC_PREFIX = "/telegram"  # what the load balancer forwards to the bot
@@ -57,7 +59,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_http_app(about: About, checks: Checks, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """/health and /readiness (also under PUBLIC_PREFIX), then `routes`."""
+    """/health and /readiness (also under PUBLIC_PREFIX), /metrics, then `routes`."""
 
     async def health(request: Request) -> Response:
         """Liveness: the process answers. Touches neither Telegram nor the database."""
@@ -78,12 +80,19 @@ def create_http_app(about: About, checks: Checks, routes: Sequence[BaseRoute] = 
         ready = all(check["ok"] for check in found.values())
         return JSONResponse({"ready": ready, "checks": found}, status_code=200 if ready else 503)
 
+    async def prometheus_metrics(request: Request) -> Response:
+        """The process's metrics in Prometheus' text format."""
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
+
     probes = [
         Route(prefix + path, endpoint, methods=["GET"])
         for prefix in ("", PUBLIC_PREFIX)
         for path, endpoint in (("/health", health), ("/readiness", readiness))
     ]
-    return Starlette(routes=[*probes, *routes], exception_handlers={HTTPException: _http_error})
+    scraped = Route("/metrics", prometheus_metrics, methods=["GET"])
+    return Starlette(
+        routes=[*probes, scraped, *routes], exception_handlers={HTTPException: _http_error}
+    )
 
 
 def listen(host: str, port: int) -> socket.socket:

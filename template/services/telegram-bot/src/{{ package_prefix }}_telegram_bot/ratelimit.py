@@ -25,6 +25,8 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from . import metrics
+
 logger = logging.getLogger(__name__)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
@@ -179,6 +181,7 @@ class SendRateLimiter(BaseRateLimiter[int]):
                         raise
                     seconds = _seconds(exc)
                     self.retries += 1
+                    metrics.telegram_retried(endpoint)
                     self._resume_at = max(self._resume_at, self._clock() + seconds + 0.05)
                     logger.warning(
                         "Telegram flood limit on %s to chat %s: retrying in %.1f s",

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+from . import metrics
 
 # Telegram's refusals of one request; the API itself works.
 ANSWERED = frozenset({400, 403, 429})
@@ -73,7 +76,8 @@ def _failure(status: int) -> str | None:
 
 
 class MonitoredRequest(HTTPXRequest):
-    """`HTTPXRequest` (its keyword arguments as they are) recording each call in `calls`."""
+    """`HTTPXRequest` (its keyword arguments as they are) recording each call in `calls`
+    and counting it in the metrics by method and status."""
 
     def __init__(self, calls: TelegramCalls, **options: Any) -> None:
         super().__init__(**options)
@@ -103,6 +107,10 @@ class MonitoredRequest(HTTPXRequest):
             )
         except Exception as exc:  # NetworkError, TimedOut: Telegram did not answer
             self.calls.record(api_method, exc.__class__.__name__)
+            metrics.telegram_answered(
+                api_method, "timeout" if isinstance(exc, TimedOut) else "network"
+            )
             raise
         self.calls.record(api_method, _failure(status))
+        metrics.telegram_answered(api_method, status)
         return status, payload
