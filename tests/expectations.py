@@ -103,6 +103,7 @@ INTRODUCED_AT: dict[str, int] = {
     # scale-out (issue 10): flood limits and exactly-once alerts, every level
     "tests/integration/services/test_alert_delivery.py": 1,
     "tests/unit/services/test_bot_ratelimit.py": 1,
+    "tests/unit/services/test_bot_metrics.py": 1,
     "tests/conftest.py": 1,
     "benchmarks/bench_alert_fanout.py": 1,
     # documentation site (issue 5, level 3): MkDocs + mkdocstrings, built by docs.yml
@@ -129,6 +130,8 @@ INTRODUCED_AT: dict[str, int] = {
     "infrastructure/monitoring/alert-rules.yml": 3,
     "infrastructure/monitoring/alert-rules.test.yml": 3,
     "infrastructure/monitoring/grafana-dashboard.json": 3,
+    "infrastructure/monitoring/grafana/datasources/prometheus.yml": 3,
+    "infrastructure/monitoring/grafana/dashboards/dashboards.yml": 3,
     "ops/src/ops/monitoring/__init__.py": 2,
     "ops/src/ops/monitoring/health_check.py": 2,
     "tests/unit/ops/test_health_check.py": 2,
