@@ -17,13 +17,12 @@ from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from . import core, messages
+from . import alert_check, core, messages
 
 # Telegram never uses 0 as a chat id, so the console's watchlist and alerts
-# cannot mix with a real chat's in a shared database. Whoever runs the console runs the
-# bot, so the operator commands answer them.
+# cannot mix with a real chat's in a shared database.
 CONSOLE_CHAT_ID = 0
-ASKER = core.Asker(CONSOLE_CHAT_ID, CONSOLE_CHAT_ID, admin=True)
+ASKER = core.Asker(CONSOLE_CHAT_ID, CONSOLE_CHAT_ID)
 QUIT_COMMANDS = frozenset({"/quit", "/exit"})
 PROMPT = "> "
 
@@ -126,7 +125,7 @@ class Console:
         while True:
             await asyncio.sleep(self.alert_check_seconds)
             try:
-                fired = await core.check_alerts(self.services, self.worker, CONSOLE_CHAT_ID)
+                fired = await alert_check.check_alerts(self.services, self.worker, CONSOLE_CHAT_ID)
             except Exception:
                 logger.exception("alert check failed")
                 continue

@@ -24,7 +24,7 @@ from telegram.constants import CallbackQueryLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
-from . import callbacks, core, messages
+from . import alert_check, callbacks, core, messages
 from .parsing import CommandLine, split_command
 
 # Keys of the Application's bot_data.
@@ -50,14 +50,12 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
         return worker
 
 
-def asker(update: Update, admin_ids: frozenset[int] = frozenset()) -> core.Asker | None:
-    """The chat and user behind an update, an operator when the user is in `admin_ids`;
-    None for updates without a chat."""
+def asker(update: Update) -> core.Asker | None:
+    """The chat and user behind an update; None for updates without a chat."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return None
-    admin = user is not None and user.id in admin_ids
-    return core.Asker(chat.id, user.id if user is not None else chat.id, admin)
+    return core.Asker(chat.id, user.id if user is not None else chat.id)
 
 
 def keyboard(reply: core.Reply, token: str) -> InlineKeyboardMarkup | None:
@@ -101,7 +99,7 @@ def _thread(message: MaybeInaccessibleMessage | None) -> int | None:
 
 async def command(update: Update, context: BotContext) -> None:
     """A command of core.HANDLERS (its CommandHandler matched it): core's one reply."""
-    message, who = update.effective_message, asker(update, context.services.admin_ids)
+    message, who = update.effective_message, asker(update)
     line = split_command(message.text or "") if message is not None else None
     if message is not None and who is not None and line is not None:
         await _answer(context, who, line, message)
@@ -110,7 +108,7 @@ async def command(update: Update, context: BotContext) -> None:
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Any other "/word": the unknown-command reply, or the pointer when it cannot be
     parsed; nothing when it is for another bot ("/price@OtherBot" in a group)."""
-    message, who = update.effective_message, asker(update, context.services.admin_ids)
+    message, who = update.effective_message, asker(update)
     if message is None or who is None or message.text is None:
         return
     line = split_command(message.text)
@@ -128,7 +126,7 @@ async def text(update: Update, context: BotContext) -> None:
 
 async def button(update: Update, context: BotContext) -> None:
     """A button press: run its command, show the result, and always answer the query."""
-    query, who = update.callback_query, asker(update, context.services.admin_ids)
+    query, who = update.callback_query, asker(update)
     if query is None:
         return
     notice = ""
@@ -172,13 +170,13 @@ async def send_alerts(bot: Bot, services: core.BotServices, worker: str) -> None
 
     The sends run concurrently; the bot's rate limiter spaces them within
     Telegram's limits and waits out 429s. A claimed alert that still cannot be
-    delivered is logged and not retried (at-most-once, see `Storage.claim_alert`).
+    delivered is logged and not retried (at-most-once, see `Storage.claim_firings`).
     """
-    notifications = await core.check_alerts(services, worker)
+    notifications = await alert_check.check_alerts(services, worker)
     await asyncio.gather(*(_deliver(bot, n) for n in notifications))
 
 
-async def _deliver(bot: Bot, notification: core.Notification) -> None:
+async def _deliver(bot: Bot, notification: alert_check.Notification) -> None:
     try:
         await bot.send_message(notification.chat_id, notification.text)
     except TelegramError as exc:

@@ -21,8 +21,6 @@ UNEXPECTED = "Sorry, something went wrong with that command. Please try again."
 # its prices end with.
 SAMPLE_SOURCE = "sample"
 SAMPLE_NOTE = "Sample data: synthetic prices, not a market."
-# An alert as the replies show it: its id, symbol, direction (above or below) and price.
-AlertRow = tuple[int, str, str, Decimal]
 # The notice on a button whose callback data is refused (callbacks.InvalidCallback.problem),
 # or that runs a command the bot no longer has.
 BUTTON_STALE = "This button is out of date: send the command again."
@@ -136,28 +134,6 @@ def watchlist_title(count: int) -> str:
     return f"Your watchlist ({count}):"
 
 
-def _condition(alert: AlertRow, enhanced: bool) -> str:
-    _, symbol, direction, target = alert
-    return f"{symbol} is {direction} {_price(target, enhanced)}"
-
-
-def alert_created(alert: AlertRow, now: PriceQuote, enhanced: bool) -> str:
-    """Reply to /alert: the new alert's id, condition and the current price."""
-    when, now_price = _condition(alert, enhanced), _price(now.price, enhanced)
-    return f"Alert #{alert[0]}: I will tell you once when {when} (now {now_price})."
-
-
-def alerts_message(alerts: Sequence[AlertRow], enhanced: bool) -> str:
-    """Reply to /alerts: one line per pending alert, or how to set one."""
-    if not alerts:
-        return "You have no pending alerts. Set one with /alert BTC-USDT above 100000."
-    lines = [
-        f"#{alert_id} {symbol} {direction} {_price(target, enhanced)}"
-        for alert_id, symbol, direction, target in alerts
-    ]
-    return "Your pending alerts:\n" + "\n".join(lines) + "\n/unalert ID cancels one."
-
-
 def delete_alert_label(alert_id: int) -> str:
     """The label of the button that cancels alert `alert_id`."""
     return f"🗑 #{alert_id}"
@@ -168,11 +144,6 @@ def alert_removed(alert_id: int, removed: bool) -> str:
     if removed:
         return f"Alert #{alert_id} cancelled."
     return f"You have no pending alert #{alert_id}. /alerts lists them."
-
-
-def alert_fired(alert: AlertRow, now: Decimal, enhanced: bool) -> str:
-    """The notification sent once when an alert's price has been crossed."""
-    return f"🔔 Alert #{alert[0]}: {_condition(alert, enhanced)}, now {_price(now, enhanced)}."
 
 
 def status_message(
