@@ -20,9 +20,10 @@ from typing import TextIO
 from . import alert_check, core, messages
 
 # Telegram never uses 0 as a chat id, so the console's watchlist and alerts
-# cannot mix with a real chat's in a shared database.
+# cannot mix with a real chat's in a shared database. Whoever runs the console runs the
+# bot, so the operator commands answer them.
 CONSOLE_CHAT_ID = 0
-ASKER = core.Asker(CONSOLE_CHAT_ID, CONSOLE_CHAT_ID)
+ASKER = core.Asker(CONSOLE_CHAT_ID, CONSOLE_CHAT_ID, admin=True)
 QUIT_COMMANDS = frozenset({"/quit", "/exit"})
 PROMPT = "> "
 

@@ -50,12 +50,14 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
         return worker
 
 
-def asker(update: Update) -> core.Asker | None:
-    """The chat and user behind an update; None for updates without a chat."""
+def asker(update: Update, admin_ids: frozenset[int] = frozenset()) -> core.Asker | None:
+    """The chat and user behind an update, an operator when the user is in `admin_ids`;
+    None for updates without a chat."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return None
-    return core.Asker(chat.id, user.id if user is not None else chat.id)
+    admin = user is not None and user.id in admin_ids
+    return core.Asker(chat.id, user.id if user is not None else chat.id, admin)
 
 
 def keyboard(reply: core.Reply, token: str) -> InlineKeyboardMarkup | None:
@@ -99,7 +101,7 @@ def _thread(message: MaybeInaccessibleMessage | None) -> int | None:
 
 async def command(update: Update, context: BotContext) -> None:
     """A command of core.HANDLERS (its CommandHandler matched it): core's one reply."""
-    message, who = update.effective_message, asker(update)
+    message, who = update.effective_message, asker(update, context.services.admin_ids)
     line = split_command(message.text or "") if message is not None else None
     if message is not None and who is not None and line is not None:
         await _answer(context, who, line, message)
@@ -108,7 +110,7 @@ async def command(update: Update, context: BotContext) -> None:
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Any other "/word": the unknown-command reply, or the pointer when it cannot be
     parsed; nothing when it is for another bot ("/price@OtherBot" in a group)."""
-    message, who = update.effective_message, asker(update)
+    message, who = update.effective_message, asker(update, context.services.admin_ids)
     if message is None or who is None or message.text is None:
         return
     line = split_command(message.text)
@@ -126,7 +128,7 @@ async def text(update: Update, context: BotContext) -> None:
 
 async def button(update: Update, context: BotContext) -> None:
     """A button press: run its command, show the result, and always answer the query."""
-    query, who = update.callback_query, asker(update)
+    query, who = update.callback_query, asker(update, context.services.admin_ids)
     if query is None:
         return
     notice = ""

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeAlias
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
@@ -75,12 +75,21 @@ def register(application: BotApplication, alert_check_seconds: float) -> None:
 
 
 async def publish_commands(application: BotApplication) -> None:
-    """Fill Telegram's command menu; a failure here must not stop the bot."""
-    commands = [BotCommand(command.name, command.description) for command in COMMANDS]
+    """Fill Telegram's command menu: the operator commands only in the private chats of
+    BOT_ADMIN_IDS. A failure here must not stop the bot."""
+    everyone = [BotCommand(c.name, c.description) for c in COMMANDS if not c.admin]
+    operators = [BotCommand(c.name, c.description) for c in COMMANDS]
+    bot = application.bot
     try:
-        await application.bot.set_my_commands(commands)
+        await bot.set_my_commands(everyone)
     except TelegramError as exc:
         logger.warning("could not publish the command menu: %s", exc)
+    services: core.BotServices = application.bot_data[handlers.SERVICES]
+    for admin_id in sorted(services.admin_ids):
+        try:  # Telegram refuses a user who has not started a chat with the bot yet
+            await bot.set_my_commands(operators, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:
+            logger.warning("could not publish the operators' menu to %s: %s", admin_id, exc)
 
 
 def build_application(

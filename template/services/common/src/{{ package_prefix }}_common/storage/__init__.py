@@ -8,6 +8,7 @@ migrated on first use) and on PostgreSQL (`postgresql+psycopg://...`, with the
 
 from .events import ExperimentLog, VariantCounts, variant_counts
 from .store import Alert, Direction, Firing, Kind, Storage
+from .usage import UsageCounts, usage_counts
 
 __all__ = [
     "Alert",
@@ -16,6 +17,8 @@ __all__ = [
     "Firing",
     "Kind",
     "Storage",
+    "UsageCounts",
     "VariantCounts",
+    "usage_counts",
     "variant_counts",
 ]
