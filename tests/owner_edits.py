@@ -71,8 +71,8 @@ def add_motto_command(project: Path) -> None:
     """A new bot command: its usage line, its handler, a dependency and a test."""
     replace_once(
         bot_source(project, "parsing.py"),
-        '"health of the bot and of market data"),\n',
-        '"health of the bot and of market data"),\n' + MOTTO_USAGE,
+        '    CommandInfo("status", ',
+        MOTTO_USAGE + '    CommandInfo("status", ',
     )
     core = bot_source(project, "core.py")
     first_party = f"\nfrom {answers(project)['package_prefix']}_common."
