@@ -13,7 +13,7 @@ from .formatting import (
     format_plain_change,
     format_price,
 )
-from .models import AtrReading, PriceQuote
+from .models import AtrReading, CandleSeries, PriceQuote
 
 UNAVAILABLE = "Market data is unavailable right now, try again in a minute."
 UNEXPECTED = "Sorry, something went wrong with that command. Please try again."
@@ -108,6 +108,29 @@ def atr_message(reading: AtrReading, quote: PriceQuote | None, enhanced: bool) -
 
 def _symbols(count: int) -> str:
     return f"{count} symbol" if count == 1 else f"{count} symbols"
+
+
+def chart_caption(series: CandleSeries, atr: AtrReading | None) -> str:
+    """The caption of a /chart picture: the last close and the move over the chart, and the
+    ATR that the shaded band spans either side of the last close."""
+    first, last = series.candles[0], series.candles[-1]
+    move = (last.close - first.open) / first.open * 100 if first.open else Decimal(0)
+    count = len(series.candles)
+    lines = [
+        f"{series.symbol} {series.interval}: {format_price(last.close)}  "
+        f"{format_change(move)} over {count} candle{'s' if count != 1 else ''}"
+    ]
+    if atr is not None:
+        lines.append(
+            f"Band: last close ± ATR({atr.period}) {format_price(atr.atr)} "
+            f"({atr.atr_pct:.2f}% of price)"
+        )
+    return "\n".join(lines)
+
+
+def no_candles(symbol: str, interval: str) -> str:
+    """Reply to /chart when market-data has no closed candles of `symbol` yet."""
+    return f"{symbol} has no closed {interval} candles yet."
 
 
 def watch_added(symbol: str, added: bool, count: int) -> str:
