@@ -24,7 +24,7 @@ from telegram.constants import CallbackQueryLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
-from . import alert_check, callbacks, core, messages
+from . import alert_check, callbacks, core, messages, metrics
 from .parsing import CommandLine, split_command
 
 # Keys of the Application's bot_data.
@@ -88,8 +88,9 @@ async def send(bot: Bot, chat_id: int, reply: core.Reply, thread_id: int | None 
 async def _answer(
     context: BotContext, who: core.Asker, line: CommandLine, message: Message
 ) -> None:
-    reply = await core.respond(context.services, who, line.name, line.args)
-    await send(context.bot, who.chat_id, reply, _thread(message))
+    with metrics.replying(metrics.command_label(line.name, core.HANDLERS)):
+        reply = await core.respond(context.services, who, line.name, line.args)
+        await send(context.bot, who.chat_id, reply, _thread(message))
 
 
 def _thread(message: MaybeInaccessibleMessage | None) -> int | None:
@@ -175,13 +176,16 @@ async def send_alerts(bot: Bot, services: core.BotServices, worker: str) -> None
     delivered is logged and not retried (at-most-once, see `Storage.claim_firings`).
     """
     notifications = await alert_check.check_alerts(services, worker)
+    metrics.alerts_claimed(len(notifications))
     await asyncio.gather(*(_deliver(bot, n) for n in notifications))
 
 
 async def _deliver(bot: Bot, notification: alert_check.Notification) -> None:
     try:
         await bot.send_message(notification.chat_id, notification.text)
+        metrics.alert_delivered()
     except TelegramError as exc:
+        metrics.alert_failed(exc)
         logger.warning("could not deliver an alert to chat %s: %s", notification.chat_id, exc)
 
 

@@ -19,10 +19,11 @@ from telegram.ext import (
     ExtBot,
     JobQueue,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from . import core, handlers
+from . import core, handlers, metrics
 from .client import MarketDataClient
 from .errors import StartupError
 from .handlers import BotContext
@@ -50,6 +51,8 @@ ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 def register(application: BotApplication, alert_check_seconds: float) -> None:
     """Add a CommandHandler per command, the buttons' CallbackQueryHandler, the replies to
     other text, and the repeating alert check to `application`."""
+    # Group -1 runs before the handlers: every update is counted, whatever handles it.
+    application.add_handler(TypeHandler(Update, metrics.count_update), group=-1)
     only_messages = filters.UpdateType.MESSAGE  # an edited command gets no second reply
     for name in core.HANDLERS:
         application.add_handler(CommandHandler(name, handlers.command, filters=only_messages))
