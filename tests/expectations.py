@@ -106,6 +106,10 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/services/test_bot_metrics.py": 1,
     "tests/conftest.py": 1,
     "benchmarks/bench_alert_fanout.py": 1,
+    # charts (issue 16): /chart and its benchmark, every level
+    "tests/unit/services/test_bot_chart.py": 1,
+    "tests/unit/services/test_bot_chart_command.py": 1,
+    "benchmarks/bench_chart.py": 1,
     # documentation site (issue 5, level 3): MkDocs + mkdocstrings, built by docs.yml
     "mkdocs.yml": 3,
     ".lycheeignore": 3,
