@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
-import uuid
+import time
 from contextvars import ContextVar, Token
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
+
+from pydantic_core import PydanticSerializationError, to_json
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -26,7 +29,7 @@ _STANDARD_ATTRS = frozenset(
 
 def new_request_id() -> str:
     """A fresh random request id (32 hex characters)."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def bind_request_id(value: str | None = None) -> Token[str | None]:
@@ -59,14 +62,31 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: timestamp, level, service, logger, event, request_id, extras."""
+    """One JSON object per record: timestamp, level, service, logger, event, request_id, extras.
+
+    Serialised by pydantic-core in one pass (values it cannot encode become `str()`),
+    with the date and time of the timestamp formatted once per second.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._second_text = ""
+
+    def _timestamp(self, created: float) -> str:
+        second = int(created)
+        micros = round((created - second) * 1_000_000)  # rounded as datetime rounds it
+        if micros == 1_000_000:
+            second, micros = second + 1, 0
+        if second != self._second:
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._second_text}.{micros // 1000:03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of JSON."""
         payload: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "timestamp": self._timestamp(record.created),
             "level": record.levelname.lower(),
             "service": getattr(record, "service", None),
             "logger": record.name,
@@ -78,7 +98,10 @@ class JsonFormatter(logging.Formatter):
         payload.update(_extras(record))
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str, ensure_ascii=False)
+        try:
+            return to_json(payload, fallback=str).decode()
+        except PydanticSerializationError:  # e.g. bytes that are not UTF-8
+            return json.dumps(payload, default=str, ensure_ascii=False)
 
 
 class ConsoleFormatter(logging.Formatter):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 ACCEPTED_FORMS = "BTC-USDT, btc-usdt, BTC/USDT, BTCUSDT, or a base alone such as btc (= BTC-USDT)"
 
@@ -34,6 +35,7 @@ def _pair(base: str, quote: str, text: str) -> str:
     return f"{base}-{quote}"
 
 
+@lru_cache(maxsize=4096)  # every market request normalises its symbol; errors are not cached
 def normalize_symbol(text: str, default_quote: str = "USDT") -> str:
     """`BASE-QUOTE` for any accepted spelling, or `InvalidSymbolError`.
 

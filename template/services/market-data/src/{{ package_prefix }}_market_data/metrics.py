@@ -1,4 +1,9 @@
-"""Prometheus metrics of one app instance (its own registry, so tests can build many apps)."""
+"""Prometheus metrics of one app instance (its own registry, so tests can build many apps).
+
+Every request updates two series and every cache lookup one: `request` and
+`cache_event` keep each labelled child once looked up, so the hot path skips
+prometheus-client's label validation and locking in `labels()`.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,28 @@ class Metrics:
             ["kind", "outcome"],
             registry=self.registry,
         )
+        self._request_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._cache_series: dict[tuple[str, str], Counter] = {}
+
+    def request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one served request and observe its duration."""
+        key = (route, method, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route, method),
+            )
+            self._request_series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
+
+    def cache_event(self, kind: str, outcome: str) -> None:
+        """Count one cache lookup of `kind` (price, candles) with its outcome."""
+        counter = self._cache_series.get((kind, outcome))
+        if counter is None:
+            counter = self._cache_series[(kind, outcome)] = self.cache.labels(kind, outcome)
+        counter.inc()
 
     def render(self) -> bytes:
         """The metrics in Prometheus' text exposition format."""
