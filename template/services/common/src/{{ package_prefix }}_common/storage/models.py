@@ -165,3 +165,29 @@ class ExperimentEvent(Base):
     symbol: Mapped[str | None] = mapped_column(String(32), nullable=True)
     action: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserSetting(Base):
+    """A user's preferences (table `user_settings`, keyed by Telegram user id, which is the
+    chat id in a private chat). `quote`: the quote currency of a bare symbol (btc ->
+    BTC-`quote`); `display`: compact or detailed prices, NULL to follow the A/B experiment
+    and the flag; `quiet_start`/`quiet_end`: hours (UTC, 0-23) between which alerts wait,
+    both NULL when there are no quiet hours."""
+
+    __tablename__ = "user_settings"
+    __table_args__ = (
+        CheckConstraint("display IN ('compact', 'detailed')", name="display"),
+        CheckConstraint(
+            "(quiet_start IS NULL AND quiet_end IS NULL) OR (quiet_start IS NOT NULL"
+            " AND quiet_end IS NOT NULL AND quiet_start BETWEEN 0 AND 23"
+            " AND quiet_end BETWEEN 0 AND 23 AND quiet_start <> quiet_end)",
+            name="quiet_hours",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    quote: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    display: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    quiet_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quiet_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
