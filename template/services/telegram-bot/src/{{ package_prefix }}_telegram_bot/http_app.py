@@ -11,6 +11,7 @@ bot's routes are added.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -101,10 +102,16 @@ def listen(host: str, port: int) -> socket.socket:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family)
     except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
         raise StartupError(
-            f"cannot listen on {host}:{port} (BOT_HOST, BOT_PORT): {reason}"
+            f"cannot listen on {host}:{port} (BOT_HOST, BOT_PORT): {_reason(exc)}"
         ) from None
+
+
+def _reason(exc: OSError) -> str:
+    """The system's words for `exc`, without the address that create_server appends."""
+    if isinstance(exc, socket.gaierror) or not exc.errno:
+        return exc.strerror or exc.__class__.__name__
+    return os.strerror(exc.errno)
 
 
 def http_server(app: Starlette) -> uvicorn.Server:

@@ -62,10 +62,9 @@ class Readiness:
             health = await asyncio.wait_for(self.market_data.health(), self.timeout)
         except Exception as error:  # down, timed out, 4xx/5xx or garbage: not ready
             return {"ok": False, "error": error.__class__.__name__}
-        check: dict[str, Any] = {
+        return {
             "ok": health.status == "ok",
             "status": health.status,
             "version": health.version,
             "latency_ms": _milliseconds_since(started),
         }
-        return check

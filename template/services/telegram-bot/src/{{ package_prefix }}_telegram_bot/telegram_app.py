@@ -1,11 +1,11 @@
 """The python-telegram-bot Application: the handlers of handlers.py, the alert job, the
-command menu, and polling."""
+command menu, and the Bot API calls recorded for /readiness. runner.py runs it."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeAlias
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -24,12 +24,12 @@ from telegram.ext import (
 )
 
 from . import core, handlers, metrics
-from .client import MarketDataClient
 from .errors import StartupError
 from .handlers import BotContext
 from .parsing import COMMANDS
 from .ratelimit import RateLimits, SendRateLimiter
 from .settings import BotSettings
+from .telegram_calls import MonitoredRequest, TelegramCalls
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ BotApplication: TypeAlias = Application[
     dict[Any, Any],
     JobQueue[BotContext],
 ]
-Hook = Callable[[BotApplication], Coroutine[Any, Any, None]]
 
 ALERT_JOB_NAME = "price-alerts"
 # What the bot asks Telegram for (polling) and what the webhook registration asks for.
@@ -103,12 +102,12 @@ def build_application(
     alert_check_seconds: float,
     base_url: str | None = None,
     with_updater: bool = True,
-    post_init: Hook | None = None,
-    post_shutdown: Hook | None = None,
     rate_limits: RateLimits | None = None,
+    calls: TelegramCalls | None = None,
 ) -> BotApplication:
-    """An Application answering with `services`, claiming alerts as `worker`, and sending
-    within Telegram's limits."""
+    """An Application answering with `services`, claiming alerts as `worker`, sending
+    within Telegram's limits and, given `calls`, recording there how each Bot API call
+    ended (getUpdates too)."""
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -120,10 +119,10 @@ def build_application(
         builder = builder.base_url(base_url)
     if not with_updater:
         builder = builder.updater(None)
-    if post_init is not None:
-        builder = builder.post_init(post_init)
-    if post_shutdown is not None:
-        builder = builder.post_shutdown(post_shutdown)
+    if calls is not None:
+        # The pool sizes python-telegram-bot gives its own requests.
+        builder = builder.request(MonitoredRequest(calls, connection_pool_size=256))
+        builder = builder.get_updates_request(MonitoredRequest(calls, connection_pool_size=1))
     application = builder.build()
     application.bot_data.update({handlers.SERVICES: services, handlers.WORKER: worker})
     register(application, alert_check_seconds)
@@ -139,7 +138,7 @@ def application_for(
     settings: BotSettings, services: core.BotServices, worker: str, **options: Any
 ) -> BotApplication:
     """`build_application` with the token, alert interval, Bot API URL and rate limits
-    of `settings`, and its other `options` (with_updater, post_init, post_shutdown)."""
+    of `settings`, and its other `options` (with_updater, calls)."""
     return build_application(
         settings.token or "",
         services,
@@ -149,29 +148,6 @@ def application_for(
         rate_limits=rate_limits(settings),
         **options,
     )
-
-
-def run_polling(
-    settings: BotSettings, services: core.BotServices, worker: str, client: MarketDataClient
-) -> None:
-    """Long-poll getUpdates until SIGINT/SIGTERM (python-telegram-bot handles the signals)."""
-
-    async def post_init(application: BotApplication) -> None:
-        """Publish the command menu once the bot is connected."""
-        await publish_commands(application)
-        logger.info(
-            "bot is polling for updates", extra={"market_data_url": settings.market_data_url}
-        )
-
-    async def post_shutdown(application: BotApplication) -> None:
-        """Close the market-data client after the bot has stopped."""
-        await client.aclose()
-
-    application = application_for(
-        settings, services, worker, post_init=post_init, post_shutdown=post_shutdown
-    )
-    with startup_errors(settings):
-        application.run_polling(allowed_updates=list(ALLOWED_UPDATES))
 
 
 @contextlib.contextmanager
