@@ -141,6 +141,7 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/ops/test_health_check.py": 2,
     "tests/unit/ops/test_monitoring_stack.py": 3,
     "tests/unit/ops/test_prometheus_config.py": 3,
+    "tests/integration/ops/test_prometheus_queries.py": 3,
     "docs/deployment/monitoring.md": 3,
     ".github/workflows/production.yml": 3,
     "docs/deployment/production.md": 3,
