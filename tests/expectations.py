@@ -106,6 +106,11 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/unit/services/test_bot_metrics.py": 1,
     "tests/conftest.py": 1,
     "benchmarks/bench_alert_fanout.py": 1,
+    # health in every mode (issue 16): the bot's /health and /readiness, polling too
+    "tests/unit/services/test_bot_health.py": 1,
+    "tests/integration/services/test_bot_health.py": 1,
+    "tests/e2e/test_bot_health_e2e.py": 1,
+    "tests/unit/ops/test_bot_health_wiring.py": 1,
     # charts (issue 16): /chart and its benchmark, every level
     "tests/unit/services/test_bot_chart.py": 1,
     "tests/unit/services/test_bot_chart_command.py": 1,

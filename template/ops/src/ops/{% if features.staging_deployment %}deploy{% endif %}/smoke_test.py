@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Smoke test a deployed market-data service: /health, /readiness and one real price.
+"""Smoke test a deployment: market-data's /health, /readiness and one real price, and the
+bot's /health and /readiness.
 
     uv run smoke-test --base-url https://staging.example.com \\
-        [--symbol BTC-USDT] [--timeout 10] [--attempts 3] [--interval 5]
+        [--bot-url URL] [--symbol BTC-USDT] [--timeout 10] [--attempts 3] [--interval 5]
 
-/health and /readiness are judged as `health-check` judges them (one check);
-the price must be a positive number for the symbol asked. Each check is retried
-up to ``--attempts`` times, ``--interval`` seconds apart, so a load balancer that
-is still registering the new tasks gets a moment. Every check prints one line;
-the last line says whether the smoke test passed.
+/health and /readiness are judged as `health-check` judges them (one check per
+service); the price must be a positive number for the symbol asked. The bot
+answers under BASE_URL/telegram by default: the load balancer forwards
+/telegram/health and /telegram/readiness to the bot's tasks, whose own port is
+not public (``--bot-url http://127.0.0.1:8081`` checks a local bot). The bot is
+ready when its database, market-data and the Telegram Bot API answer.
+
+Each check is retried up to ``--attempts`` times, ``--interval`` seconds apart,
+so a load balancer that is still registering the new tasks gets a moment. Every
+check prints one line; the last line says whether the smoke test passed.
 
 Exit codes: 0 every check passed; 1 a check failed; 2 bad arguments.
 """
@@ -31,6 +37,7 @@ from ops.monitoring.health_check import Checker, CheckError
 from .options import seconds
 
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9]{2,15}-[A-Z0-9]{2,15}$")
+BOT_PATH = "/telegram"  # where the load balancer forwards the bot's /health and /readiness
 
 Check = Callable[[], Awaitable[str]]
 
@@ -50,6 +57,17 @@ async def check_service(checker: Checker, base: str) -> str:
         raise CheckError(f"{found.status}: {found.detail}")
     ready = "ready" if found.ready else "no /readiness"
     return f"{found.service} {found.version} in {found.environment}, {ready}"
+
+
+async def check_bot(checker: Checker, bot_url: str) -> str:
+    """The bot's /health is healthy and its /readiness ready (its database, market-data and
+    the Telegram Bot API answer); a /readiness that is missing means the bot is not there."""
+    found = await checker.check(bot_url)
+    if not found.healthy:
+        raise CheckError(f"{found.status}: {found.detail}")
+    if found.ready is None:
+        raise CheckError(f"no /readiness at {bot_url}: is this the bot?")
+    return f"{found.service} {found.version} in {found.environment}, ready"
 
 
 async def check_price(checker: Checker, base: str, symbol: str) -> str:
@@ -101,22 +119,30 @@ async def smoke_test(args: argparse.Namespace) -> tuple[int, int]:
         checks: list[tuple[str, Check]] = [
             ("service", lambda: check_service(checker, args.base_url)),
             ("/v1/price", lambda: check_price(checker, args.base_url, args.symbol)),
+            ("bot", lambda: check_bot(checker, args.bot_url or args.base_url + BOT_PATH)),
         ]
         failures = await run_checks(checks, args.attempts, args.interval, out=print)
         return failures, len(checks)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: --base-url, --symbol, --timeout, --attempts, --interval."""
+    """The command line: --base-url, --bot-url, --symbol, --timeout, --attempts, --interval."""
     parser = OneLineParser(
         prog="smoke-test",
-        description="Check /health, /readiness and one price of a deployed market-data service.",
+        description="Check /health, /readiness and one price of a deployed market-data "
+        "service, and /health and /readiness of its bot.",
     )
     parser.add_argument(
         "--base-url",
         required=True,
         type=http_url,
-        help="where the service answers, such as https://staging.example.com",
+        help="where market-data answers, such as https://staging.example.com",
+    )
+    parser.add_argument(
+        "--bot-url",
+        type=http_url,
+        help=f"where the bot's /health and /readiness answer (default: BASE_URL{BOT_PATH}, "
+        "where the load balancer forwards them; http://127.0.0.1:8081 for a local bot)",
     )
     parser.add_argument(
         "--symbol",
