@@ -340,7 +340,8 @@ from {prefix}_market_data.app import create_app
 from {prefix}_market_data.settings import MarketDataSettings
 from {prefix}_telegram_bot.client import MarketDataClient
 from {prefix}_telegram_bot.core import HANDLERS
-from {prefix}_telegram_bot.parsing import MAX_ATR_PERIOD, MAX_PRICE
+from {prefix}_telegram_bot.alert_rules import MAX_PRICE
+from {prefix}_telegram_bot.parsing import MAX_ATR_PERIOD
 from {prefix}_telegram_bot.settings import BotSettings
 """
 SERVICES_FIXTURE = '''
