@@ -4,7 +4,8 @@ JSON lines (one object per record) when stderr is not a terminal or when asked
 for; a readable one-line format in a terminal. Every record carries the
 service name and, inside a request, the request id from `request_id`.
 Extra fields passed as `logger.info("event", extra={"symbol": "BTC-USDT"})`
-become keys of the JSON object.
+become keys of the JSON object. `log_fields` logs the same, made for lines
+written on every request (market-data's access log).
 """
 
 from __future__ import annotations
@@ -70,38 +71,127 @@ class JsonFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._second = -1
-        self._second_text = ""
+        self._second: tuple[int, str] = (-1, "")  # one attribute: threads see both or neither
 
     def _timestamp(self, created: float) -> str:
         second = int(created)
         micros = round((created - second) * 1_000_000)  # rounded as datetime rounds it
         if micros == 1_000_000:
             second, micros = second + 1, 0
-        if second != self._second:
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._second = second
-        return f"{self._second_text}.{micros // 1000:03d}+00:00"
+        cached, text = self._second
+        if second != cached:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
+        return f"{text}.{micros // 1000:03d}+00:00"
 
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as one line of JSON."""
+    def line(
+        self,
+        created: float,
+        level: str,
+        service: str | None,
+        logger: str,
+        event: str,
+        rid: str | None,
+        fields: dict[str, Any],
+    ) -> str:
+        """The JSON object of one log line; `level` is the lower-case level name."""
         payload: dict[str, Any] = {
-            "timestamp": self._timestamp(record.created),
-            "level": record.levelname.lower(),
-            "service": getattr(record, "service", None),
-            "logger": record.name,
-            "event": record.getMessage(),
+            "timestamp": self._timestamp(created),
+            "level": level,
+            "service": service,
+            "logger": logger,
+            "event": event,
         }
-        rid = getattr(record, "request_id", None)
         if rid:
             payload["request_id"] = rid
-        payload.update(_extras(record))
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+        payload.update(fields)
         try:
             return to_json(payload, fallback=str).decode()
         except PydanticSerializationError:  # e.g. bytes that are not UTF-8
             return json.dumps(payload, default=str, ensure_ascii=False)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        fields = _extras(record)
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return self.line(
+            record.created,
+            record.levelname.lower(),
+            getattr(record, "service", None),
+            record.name,
+            record.getMessage(),
+            getattr(record, "request_id", None),
+            fields,
+        )
+
+
+class JsonHandler(logging.StreamHandler[TextIO]):
+    """configure_logging's handler for JSON lines; `write_line` writes one without a LogRecord."""
+
+    def __init__(self, stream: TextIO, service: str) -> None:
+        super().__init__(stream)
+        self.service = service
+        self.json = JsonFormatter()
+        self.setFormatter(self.json)
+        self.addFilter(_ContextFilter(service))
+
+    def write_line(self, logger: str, level: int, event: str, fields: dict[str, Any]) -> bool:
+        """Write the line `emit` would write for this record; False if writing failed."""
+        line = self.json.line(
+            time.time(),
+            logging.getLevelName(level).lower(),
+            self.service,
+            logger,
+            event,
+            request_id.get(),
+            fields,
+        )
+        self.acquire()
+        try:
+            self.stream.write(line + self.terminator)
+            self.stream.flush()
+        except Exception:  # the logging module then decides what a failed write does
+            return False
+        finally:
+            self.release()
+        return True
+
+
+def _only_json_handler(logger: logging.Logger, level: int) -> JsonHandler | None:
+    """configure_logging's JSON handler if a record of `logger` would reach it and nothing else.
+
+    That is: no logger on the way to the root has a handler or a filter of its own,
+    and the root's one handler is the JSON handler, with only its own filter.
+    """
+    current: logging.Logger | None = logger
+    root = logging.getLogger()
+    while current is not None and current is not root:
+        if current.handlers or current.filters or not current.propagate:
+            return None
+        current = current.parent
+    if root.filters or len(root.handlers) != 1:
+        return None
+    handler = root.handlers[0]
+    if type(handler) is not JsonHandler or len(handler.filters) != 1 or level < handler.level:
+        return None
+    return handler
+
+
+def log_fields(logger: logging.Logger, level: int, event: str, fields: dict[str, Any]) -> None:
+    """`logger.log(level, event, extra=fields)`, as a line written directly when possible.
+
+    For log lines made on every request (market-data's access log): when only
+    configure_logging's JSON handler would see the record, the same JSON line is
+    written without making a LogRecord and passing it through the logging module,
+    which costs several times more than the line itself. Otherwise (another
+    handler or filter, pytest's caplog, the console format) it is logged as usual.
+    """
+    if not logger.isEnabledFor(level):
+        return
+    handler = _only_json_handler(logger, level)
+    if handler is None or not handler.write_line(logger.name, level, event, fields):
+        logger.log(level, event, extra=fields, stacklevel=2)
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -128,9 +218,13 @@ def configure_logging(
     """Route every logger (uvicorn's and httpx's too) through one handler on stderr."""
     stream = stream or sys.stderr
     use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter() if use_json else ConsoleFormatter())
-    handler.addFilter(_ContextFilter(service))
+    handler: logging.Handler
+    if use_json:
+        handler = JsonHandler(stream, service)
+    else:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(ConsoleFormatter())
+        handler.addFilter(_ContextFilter(service))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
