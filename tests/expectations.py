@@ -67,6 +67,9 @@ INTRODUCED_AT: dict[str, int] = {
     "docs/deployment/environments.md": 2,
     "docs/deployment/staging.md": 2,
     "docs/deployment/first-deploy.md": 2,
+    # weekly template-update pull request (issue 18)
+    ".github/workflows/template-update.yml": 2,
+    "docs/development/template-updates.md": 2,
     "docs/development/branching.md": 2,
     "scripts/setup/apply-branch-protection.sh": 2,
     "ops/src/ops/deploy/smoke_test.py": 2,

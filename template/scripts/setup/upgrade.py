@@ -10,6 +10,13 @@ runs ``uv lock`` so the new level's dependencies are locked.
 ``--data key=value`` (repeatable; ``make upgrade LEVEL=N DATA="k=v k2=v2"``)
 answers the questions the new level asks instead of taking their defaults.
 
+``--release latest`` (``make template-update``; the Template update workflow
+runs it every week) updates to the newest release tag of the template source
+(``_src_path`` in .copier-answers.yml, read with ``git ls-remote``) and keeps the
+level unless N is given; ``--release vX.Y.Z`` takes that release. It changes
+nothing when the project has that release or a newer one already. ``--report
+FILE`` writes what it did as Markdown (the update pull request's description).
+
 With ``--dry-run`` it changes nothing: it renders the project at its current
 level and at level N into a temporary directory and prints the files the
 upgrade would add and change, the likely conflicts with your edits and the new
@@ -17,7 +24,7 @@ questions (``--full`` shows whole diffs).
 
 Standard library only: it must work in a project that was never synced.
 
-Exit codes: 0 upgraded cleanly (or, with --dry-run, would apply cleanly);
+Exit codes: 0 upgraded cleanly or already up to date (or, with --dry-run, would apply cleanly);
 1 the update ran but left conflicts or a step failed; 2 refused (bad level,
 downgrade, dirty work tree); 3 --dry-run found likely conflicts.
 Set COPIER_CMD to use another copier (for example ``copier`` from your PATH).
@@ -226,6 +233,12 @@ def run(command: list[str], project: Path) -> None:
 # What copier records as _commit for a release tag (v0.1.0, 1.2): anything else
 # (0.1.0.post2.dev0+66b2f0e, a bare hash) is an unreleased commit of the template.
 RELEASE = re.compile(r"v?\d+(\.\d+)*")
+# A release tag that --release latest considers (pre-releases such as v1.2.0rc1 are not),
+# and the release a _commit is or descends from (0.1.0.post2.dev0+66b2f0e: 0.1.0).
+RELEASE_TAG = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+# copier's abbreviations of git hosts in _src_path.
+SOURCE_SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+LS_REMOTE_TIMEOUT = 120
 
 
 def template_ref(project: Path) -> list[str]:
@@ -237,8 +250,129 @@ def template_ref(project: Path) -> list[str]:
     return [] if not commit or RELEASE.fullmatch(commit) else ["--vcs-ref", "HEAD"]
 
 
-def upgrade(project: Path, target: int, data: dict[str, str]) -> list[str]:
-    """copier update to `target`, then uv lock; returns the files left with conflicts."""
+def template_source(project: Path) -> str:
+    """Where git finds the template: _src_path, with copier's gh:/gl: shortcuts expanded
+    and a local path resolved against the project."""
+    source = read_answers(project).get("_src_path", "")
+    if not source:
+        raise UpgradeError(f"{ANSWERS_FILE} has no _src_path: cannot find the template")
+    for shortcut, url in SOURCE_SHORTCUTS.items():
+        if source.startswith(shortcut):
+            return url + source.removeprefix(shortcut)
+    if "://" in source or ":" in source.split("/")[0]:
+        return source.removeprefix("git+")
+    local = project / Path(source).expanduser()
+    if not local.exists():
+        raise UpgradeError(
+            f"the template source {source} ({ANSWERS_FILE} _src_path) is not here: "
+            "set _src_path to the template's git URL, such as gh:OWNER/cica"
+        )
+    return str(local.resolve())
+
+
+def release_version(name: str) -> tuple[int, int, int] | None:
+    """(1, 2, 0) for the release tag v1.2.0 or 1.2.0; None for any other name."""
+    found = RELEASE_TAG.fullmatch(name)
+    return (int(found[1]), int(found[2]), int(found[3])) if found else None
+
+
+def newest_release(source: str) -> str:
+    """The highest vX.Y.Z tag of the template repository at `source`."""
+    try:
+        result = subprocess.run(
+            ["git", "ls-remote", "--tags", "--refs", source],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=LS_REMOTE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise StepFailedError(f"git ls-remote {source} timed out") from error
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no output"]
+        raise StepFailedError(f"git ls-remote {source} failed: {lines[-1]}")
+    tags = {}
+    for line in result.stdout.splitlines():
+        name = line.partition("\t")[2].removeprefix("refs/tags/")
+        version = release_version(name)
+        if version:
+            tags[version] = name
+    if not tags:
+        raise UpgradeError(f"the template at {source} has no release tags (vX.Y.Z)")
+    return tags[max(tags)]
+
+
+@dataclass
+class ReleaseUpdate:
+    """A same-template update to a release tag: from which version, to which, and how."""
+
+    source: str
+    recorded: str
+    tag: str
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def due(self) -> bool:
+        """Whether `tag` is newer than the release the project was generated from."""
+        target = release_version(self.tag)
+        found = RELEASE_TAG.match(self.recorded)
+        recorded = (int(found[1]), int(found[2]), int(found[3])) if found else None
+        return target is None or recorded is None or target > recorded
+
+
+def release_notes_url(source: str, tag: str) -> str | None:
+    """The release page of `tag` when the template is on GitHub."""
+    prefix = SOURCE_SHORTCUTS["gh:"]
+    if not source.startswith(prefix):
+        return None
+    return f"{source.removesuffix('/').removesuffix('.git')}/releases/tag/{tag}"
+
+
+def release_report(update: ReleaseUpdate, level: int) -> str:
+    """The update in Markdown: versions, where from, conflicts and what to do."""
+    if not update.due:
+        return (
+            f"This project has cica `{update.recorded}`; the newest release, "
+            f"`{update.tag}`, is not newer: nothing to update.\n"
+        )
+    lines = [
+        f"Updates this project from cica `{update.recorded or 'unknown'}` to `{update.tag}` "
+        f"with `copier update`, keeping its answers (level {level}).",
+        "",
+        f"Template: `{update.source}`",
+    ]
+    notes = release_notes_url(update.source, update.tag)
+    if notes:
+        lines.append(f"Release notes: {notes}")
+    lines += ["", f"### Conflicts ({len(update.conflicts)})", ""]
+    if update.conflicts:
+        lines += [f"- `{name}`" for name in update.conflicts]
+        lines += [
+            "",
+            "Resolve the `<<<<<<<` markers and apply or delete each `.rej` file "
+            "on this branch, then run `uv lock && make test`.",
+        ]
+    else:
+        lines.append("None: the template's changes merged with this project's edits.")
+    return "\n".join(lines) + "\n"
+
+
+def release_update(
+    project: Path, ref: str, level: int | None, data: dict[str, str]
+) -> ReleaseUpdate:
+    """copier update to the release `ref` (latest: the newest tag) when it is newer."""
+    source = template_source(project)
+    tag = newest_release(source) if ref == "latest" else ref
+    update = ReleaseUpdate(source, read_answers(project).get("_commit", ""), tag)
+    if update.due:
+        target = current_level(project) if level is None else level
+        update.conflicts = upgrade(project, target, data, ref=tag)
+    return update
+
+
+def upgrade(project: Path, target: int, data: dict[str, str], ref: str | None = None) -> list[str]:
+    """copier update to `target` (at the template version `ref` when given), then uv lock;
+    returns the files left with conflicts."""
     current = current_level(project)
     check_level(project, target, current)
     require_clean_tree(project)
@@ -248,7 +382,7 @@ def upgrade(project: Path, target: int, data: dict[str, str]) -> list[str]:
             "update",
             "--trust",
             "--defaults",
-            *template_ref(project),
+            *(["--vcs-ref", ref] if ref else template_ref(project)),
             "--data",
             f"maturity_level={target}",
             *data_args(data),
@@ -450,7 +584,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Move this project up the maturity ladder with copier update.",
         epilog="Levels: " + ", ".join(f"{n} {name}" for n, name in ladder(Path.cwd()).items()),
     )
-    parser.add_argument("level", type=int, help="the level to move to (1-4)")
+    parser.add_argument(
+        "level",
+        type=int,
+        nargs="?",
+        help="the level to move to (1-4); with --release it defaults to the current level",
+    )
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -458,13 +597,54 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--full", action="store_true", help="with --dry-run: show whole diffs")
     parser.add_argument(
+        "--release",
+        metavar="TAG",
+        help="update to this release tag of the template (latest: the newest one)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="with --release: write what the update did to FILE as Markdown",
+    )
+    parser.add_argument(
         "--data",
         action="append",
         default=[],
         metavar="KEY=VALUE",
         help="answer a question of the new level, such as aws_region=eu-west-1 (repeatable)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.level is None and not args.release:
+        parser.error("the following arguments are required: level")
+    if args.release and args.dry_run:
+        parser.error("--dry-run previews a level upgrade: leave out --release")
+    if args.report and not args.release:
+        parser.error("--report goes with --release")
+    return args
+
+
+def release_main(project: Path, args: argparse.Namespace, data: dict[str, str]) -> int:
+    """The `make template-update` command: update to a template release, report, exit code."""
+    update = release_update(project, args.release, args.level, data)
+    level = current_level(project)
+    if args.report:
+        args.report.write_text(release_report(update, level), encoding="utf-8")
+    if not update.due:
+        print(f"Already at cica {update.recorded}; the newest release is {update.tag}.")
+        return 0
+    if update.conflicts:
+        print(f"\nThe update to cica {update.tag} left conflicts in:", file=sys.stderr)
+        for conflicted in update.conflicts:
+            print(f"  {conflicted}", file=sys.stderr)
+        print(
+            "Resolve the <<<<<<< markers and apply or delete each .rej file, "
+            "then run `uv lock && make test` and commit.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\nUpdated to cica {update.tag} with no conflicts. Review `git diff`, run `make test`.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -473,6 +653,8 @@ def main(argv: list[str] | None = None) -> int:
     project = Path.cwd()
     try:
         data = check_data(args.data)
+        if args.release:
+            return release_main(project, args, data)
         if args.dry_run:
             return dry_run(project, args.level, args.full, data)
         conflicts = upgrade(project, args.level, data)
