@@ -6,7 +6,6 @@ bounded."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -18,39 +17,18 @@ from typing import Any
 
 import pytest
 
-from ops.run_local import installed_script
-
+from tests import service_processes as processes
 from tests.fakes import MARKET_DATA, Services, closed_port_url, free_port, run_command
 from tests.fakes_bot import TOKEN, FakeBotApi, serve_bot_api
 
 pytestmark = pytest.mark.e2e
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 
 
-def _bot_command() -> list[str]:
-    script = installed_script("telegram-bot")
-    return [script] if script else pytest.fail("`telegram-bot` is not installed: uv sync first")
-
-
 def _environment(tmp: Path, **settings: str) -> dict[str, str]:
-    ignored = ("TELEGRAM_", "BOT_", "MARKET_DATA_", "DATABASE_URL", "DEFAULT_SYMBOLS")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ignored)}
-    env.update(
-        ENVIRONMENT="local",
-        LOG_FORMAT="json",
-        DATA_DIR=str(tmp),
-        DATABASE_URL=f"sqlite:///{tmp / 'bot.sqlite3'}",
-        FEATURE_FLAGS_FILE=str(PROJECT_ROOT / "config" / "feature-flags.yml"),
-        PYTHONUNBUFFERED="1",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        BOT_MODE="polling",
-        BOT_HOST="127.0.0.1",
-    )
-    env.update(settings)
-    return env
+    bot = {"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_MODE": "polling", "BOT_HOST": "127.0.0.1"}
+    return processes.environment(tmp, **bot, **settings)
 
 
 def _get(url: str) -> tuple[int, dict[str, Any]]:
@@ -62,7 +40,7 @@ def _get(url: str) -> tuple[int, dict[str, Any]]:
 
 
 def _wait_until_ready(bot: subprocess.Popen[bytes], base: str, log: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + processes.START_TIMEOUT
     while time.monotonic() < deadline:
         if bot.poll() is not None:
             pytest.fail(f"the bot exited early:\n{log.read_text(errors='replace')[-3000:]}")
@@ -73,7 +51,7 @@ def _wait_until_ready(bot: subprocess.Popen[bytes], base: str, log: Path) -> dic
         if status == 200:
             return body
         time.sleep(0.1)
-    pytest.fail(f"the bot was not ready in {START_TIMEOUT} s:\n{log.read_text()[-3000:]}")
+    pytest.fail(f"the bot was not ready in {processes.START_TIMEOUT} s:\n{log.read_text()[-3000:]}")
 
 
 def test_polling_bot_serves_health_and_readiness_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -89,7 +67,11 @@ def test_polling_bot_serves_health_and_readiness_and_stops_on_sigterm(tmp_path: 
         )
         with log.open("wb") as sink:
             bot = subprocess.Popen(
-                _bot_command(), cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=sink
+                processes.command("telegram-bot"),
+                cwd=processes.PROJECT_ROOT,
+                env=env,
+                stdout=sink,
+                stderr=sink,
             )
         try:
             readiness = _wait_until_ready(bot, base, log)
@@ -127,8 +109,8 @@ def test_a_taken_bot_port_stops_the_bot_with_one_line(tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         result = run_command(
-            _bot_command(),
-            cwd=PROJECT_ROOT,
+            processes.command("telegram-bot"),
+            cwd=processes.PROJECT_ROOT,
             # The port is opened before Telegram is called: this Bot API is never reached.
             env=_environment(
                 tmp_path,
