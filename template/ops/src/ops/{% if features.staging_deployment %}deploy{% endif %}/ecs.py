@@ -4,7 +4,9 @@ revisions, roll them back, and wait until they are stable."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,7 @@ from botocore.exceptions import WaiterError
 
 from .errors import ConfigError, DeployError, TimedOutError, aws_call
 from .images import tag_of
+from .progress import Progress, after_each, ecs_service_link, tasks
 from .project import APPS, cluster_name, repository_name, service_name
 from .taskdefs import (
     TAG_PREVIOUS,
@@ -106,9 +109,11 @@ def run_waiter(
     interval: int,
     what: str,
     timed_out: Callable[[], DeployError],
+    watch: AbstractContextManager[None] | None = None,
     **params: Any,
 ) -> None:
-    """Run a botocore waiter's `wait` every `interval` s for at most `timeout` s.
+    """Run a botocore waiter's `wait` every `interval` s for at most `timeout` s,
+    inside `watch` (which prints each poll: progress.after_each).
 
     When the time runs out it raises what `timed_out` returns; a terminal state
     (a service gone, say) or an AWS error is a DeployError at once.
@@ -116,7 +121,7 @@ def run_waiter(
     delay = max(1, min(interval, timeout))
     config = {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
     try:
-        with aws_call(f"wait for {what}"):
+        with aws_call(f"wait for {what}"), watch or nullcontext():
             wait(**params, WaiterConfig=config)
     except WaiterError as exc:
         if exc.kwargs.get("reason") == "Max attempts exceeded":
@@ -133,11 +138,13 @@ class EcsEnvironment:
         ecs: ECSClient,
         ecr: ECRClient | None = None,
         log: Log = lambda _line: None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.environment = environment
         self.cluster = cluster_name(environment)
         self.ecs = ecs
         self.ecr = ecr
+        self.clock = clock
         self.log = log
 
     # ------------------------------------------------------------------ read
@@ -311,10 +318,39 @@ class EcsEnvironment:
             expected[service.name] = active[0] if active else service.task_definition
         return expected
 
+    def poll_lines(self, progress: Progress) -> Callable[[Mapping[str, Any]], None]:
+        """What prints a DescribeServices answer: a line per service with its rollout
+        state, tasks, and the share of its running tasks on the new (PRIMARY) revision,
+        which the load balancer spreads the traffic over."""
+        apps = {service_name(self.environment, app): app for app in APPS}
+        region = self.ecs.meta.region_name
+
+        def lines(answer: Mapping[str, Any]) -> None:
+            for data in answer.get("services", []):
+                service = Service.from_api(apps.get(data["serviceName"], "?"), data)
+                deployments = data.get("deployments") or []
+                running = sum(int(d.get("runningCount", 0)) for d in deployments)
+                new = sum(
+                    int(d.get("runningCount", 0))
+                    for d in deployments
+                    if d.get("status") == "PRIMARY"
+                )
+                share = f"~{round(100 * new / running)}% shifted" if running else "none yet"
+                progress.line(
+                    service.app,
+                    service.rollout_state,
+                    tasks(service.running, service.desired),
+                    share,
+                    ecs_service_link(region, self.cluster, service.name),
+                )
+
+        return lines
+
     def wait(self, timeout: int, interval: int, expected: Mapping[str, str]) -> list[Service]:
         """Wait (at most `timeout` s) until every service is stable on its `expected`
-        revision (service name -> task definition)."""
+        revision (service name -> task definition), a line per service and poll."""
         self.log(f"waiting up to {timeout} s for {', '.join(APPS)} to be stable")
+        progress = Progress(timeout, self.log, self.clock)
 
         def timed_out() -> DeployError:
             unstable = [s.summary() for s in self.services() if not s.steady]
@@ -328,6 +364,7 @@ class EcsEnvironment:
             interval,
             "the services",
             timed_out,
+            after_each(self.ecs, "DescribeServices", self.poll_lines(progress)),
             cluster=self.cluster,
             services=[service_name(self.environment, app) for app in APPS],
         )

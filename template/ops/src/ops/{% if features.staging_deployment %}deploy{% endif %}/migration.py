@@ -30,6 +30,7 @@ from ops.project import current_project
 
 from .ecs import EcsEnvironment, run_waiter
 from .errors import ConfigError, DeployError, TimedOutError, aws_call, from_client_error
+from .progress import NOT_APPLICABLE, Progress, after_each, ecs_task_link, tasks
 from .project import migration_family
 from .taskdefs import new_revision_request, revision_name
 
@@ -187,12 +188,35 @@ class MigrationTask:
         self.log(f"migration: started task {task_id(arn)}")
         return arn
 
+    def poll_lines(self, progress: Progress) -> Callable[[Mapping[str, Any]], None]:
+        """What prints a DescribeTasks answer: the task's status and console page (a
+        one-off task takes no traffic)."""
+        cluster, region = self.environment.cluster, self.ecs.meta.region_name
+
+        def lines(answer: Mapping[str, Any]) -> None:
+            for described in answer.get("tasks", []):
+                status = str(described.get("lastStatus", ""))
+                progress.line(
+                    "migration",
+                    status,
+                    tasks(
+                        int(status == "RUNNING"),
+                        int(described.get("desiredStatus", "RUNNING") == "RUNNING"),
+                    ),
+                    NOT_APPLICABLE,
+                    ecs_task_link(region, cluster, task_id(str(described["taskArn"]))),
+                )
+
+        return lines
+
     def wait(self, task: str, timeout: int, interval: int) -> dict[str, Any]:
-        """Wait (at most `timeout` s) until the task stopped; the described task.
+        """Wait (at most `timeout` s) until the task stopped, a line per poll; the
+        described task.
 
         A task still running then is stopped, and TimedOutError raised.
         """
         cluster = self.environment.cluster
+        progress = Progress(timeout, self.log, self.clock)
 
         def timed_out() -> DeployError:
             try:
@@ -212,6 +236,7 @@ class MigrationTask:
             interval,
             "the migration task",
             timed_out,
+            after_each(self.ecs, "DescribeTasks", self.poll_lines(progress)),
             cluster=cluster,
             tasks=[task],
         )

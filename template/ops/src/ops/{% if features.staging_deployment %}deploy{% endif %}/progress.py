@@ -1,0 +1,101 @@
+"""One line per poll of a deploy wait (rolling services, the migration task, blue/green):
+
+    market-data: IN_PROGRESS; tasks 1/2 running; traffic ~50% shifted; 1m05s elapsed,
+    13m55s left; https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/...
+
+(on one line): the state, running/desired tasks, the share of traffic on the new
+version ("~" where it is estimated from the tasks), the time since the wait began
+and until its timeout, and the AWS console page to watch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+Log = Callable[[str], None]
+NOT_APPLICABLE = "n/a"
+
+
+def ecs_service_link(region: str, cluster: str, service: str) -> str:
+    """The deployments tab of an ECS service in the console."""
+    return (
+        f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/services/"
+        f"{service}/deployments?region={region}"
+    )
+
+
+def ecs_task_link(region: str, cluster: str, task: str) -> str:
+    """An ECS task (a one-off task such as the migration) in the console."""
+    return (
+        f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/tasks/"
+        f"{task}/configuration?region={region}"
+    )
+
+
+def codedeploy_link(region: str, deployment_id: str) -> str:
+    """A CodeDeploy deployment in the console."""
+    return (
+        f"https://{region}.console.aws.amazon.com/codesuite/codedeploy/deployments/"
+        f"{deployment_id}?region={region}"
+    )
+
+
+def duration(seconds: float) -> str:
+    """`45s`, `4m05s`, `1h02m`."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{rest:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def tasks(running: int | None, desired: int | None) -> str:
+    """`1/2 running`, or n/a."""
+    if running is None or desired is None:
+        return NOT_APPLICABLE
+    return f"{running}/{desired} running"
+
+
+class Progress:
+    """The clock of one wait, and its lines."""
+
+    def __init__(
+        self, timeout: float, log: Log, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.timeout = timeout
+        self.log = log
+        self.clock = clock
+        self.started = clock()
+
+    def line(self, subject: str, state: str, tasks: str, traffic: str, link: str) -> None:
+        """Log one poll's line."""
+        elapsed = self.clock() - self.started
+        self.log(
+            f"{subject}: {state or 'unknown'}; tasks {tasks}; traffic {traffic}; "
+            f"{duration(elapsed)} elapsed, {duration(self.timeout - elapsed)} left; {link}"
+        )
+
+
+@contextmanager
+def after_each(
+    client: Any, operation: str, seen: Callable[[Mapping[str, Any]], None]
+) -> Iterator[None]:
+    """Call `seen` with the answer of every successful `operation` (DescribeServices...)
+    the client makes inside the block: a botocore waiter's polls, for one."""
+    event = f"after-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+
+    def handler(parsed: Mapping[str, Any], **_: Any) -> None:
+        if "Error" not in parsed:
+            seen(parsed)
+
+    client.meta.events.register(event, handler)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, handler)
