@@ -185,6 +185,11 @@ INTRODUCED_AT: dict[str, int] = {
     "ops/src/ops/analytics/__init__.py": 4,
     "ops/src/ops/analytics/experiments.py": 4,
     "tests/unit/ops/test_experiment_analytics.py": 4,
+    # one request traceable across the services, optional error tracking (issue 19)
+    "tests/integration/services/test_request_trace.py": 1,
+    "tests/integration/services/test_error_tracking.py": 1,
+    "tests/unit/services/test_common_error_tracking.py": 1,
+    "docs/development/logs-and-errors.md": 1,
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -77,6 +77,11 @@ class CommonSettings(BaseSettings):
     feature_flags_file: Annotated[Path, Field(description="a file path")] = Path(
         "config/feature-flags.yml"
     )
+    # Error tracking (error_tracking.py): empty sends nothing to Sentry.
+    sentry_dsn: Annotated[
+        SecretStr,
+        Field(description="empty, or a Sentry DSN such as https://<key>@<host>/<project id>"),
+    ] = SecretStr("")
 
     @field_validator("log_level")
     @classmethod
@@ -85,6 +90,21 @@ class CommonSettings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("sentry_dsn")
+    @classmethod
+    def _dsn_shape(cls, value: SecretStr) -> SecretStr:
+        dsn = value.get_secret_value().strip()
+        parts = urlsplit(dsn)
+        project = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        if dsn and not (
+            parts.scheme in ("http", "https")
+            and parts.username
+            and parts.hostname
+            and project.isdigit()
+        ):
+            raise ValueError("not a Sentry DSN")
+        return SecretStr(dsn)
 
     @field_validator("database_url")
     @classmethod

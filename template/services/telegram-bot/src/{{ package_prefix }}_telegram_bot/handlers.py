@@ -196,4 +196,4 @@ async def check_alerts(context: BotContext) -> None:
 
 async def error(update: object, context: BotContext) -> None:
     """Log an update that failed outside core's error handling (a send, an edit)."""
-    logger.error("telegram update failed: %r", context.error)
+    logger.error("telegram update failed: %r", context.error, exc_info=context.error)
