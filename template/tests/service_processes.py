@@ -84,6 +84,17 @@ def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Ser
     return ServiceProcess(name, popen, log)
 
 
+def start_market_data(port: int, log_dir: Path) -> ServiceProcess:
+    """market-data with the sample provider on 127.0.0.1:`port`."""
+    env = environment(
+        log_dir / "market-data",
+        MARKET_DATA_HOST="127.0.0.1",
+        MARKET_DATA_PORT=str(port),
+        MARKET_DATA_PROVIDER="sample",
+    )
+    return start("market-data", command("market-data"), env, log_dir)
+
+
 def wait_until(what: str, ready: Callable[[], bool], process: ServiceProcess) -> None:
     """Poll `ready` until it is true; fail with `what` and the output after START_TIMEOUT."""
     deadline = time.monotonic() + START_TIMEOUT
