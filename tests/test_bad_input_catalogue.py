@@ -132,6 +132,11 @@ BAD_SCRIPT_RUNS = [
     ),
     ([*RUN, "dora-metrics", "--window", "0"], {}, "'0' must be longer than 0"),
     (
+        [*RUN, "dora-metrics", "--cache", "missing.jsonl"],
+        {"GITHUB_TOKEN": "", "GH_TOKEN": ""},
+        "no GITHUB_TOKEN or GH_TOKEN and no cached deployments in missing.jsonl",
+    ),
+    (
         [*RUN, "experiment-report", "--from", "missing.json"],
         {},
         "cannot read missing.json",
