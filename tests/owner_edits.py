@@ -15,7 +15,7 @@ SERVICE_NOTE = (
     '    """Printed on the team dashboard."""\n'
     '    return "HODL responsibly"\n'
 )
-MAKE_TARGET = "\nbackup: ## Copy the SQLite database aside\n\tcp -r .data .data.bak\n"
+MAKE_TARGET = "\nsync-data: ## Copy the data folder to the team share\n\tcp -r .data /srv/share/\n"
 CUSTOM_FLAG = (
     "  weekend_digest:\n"
     "    enabled: true\n"
