@@ -70,6 +70,9 @@ INTRODUCED_AT: dict[str, int] = {
     # weekly template-update pull request (issue 18)
     ".github/workflows/template-update.yml": 2,
     "docs/development/template-updates.md": 2,
+    # deploy rehearsal: the stacks and the deploy commands together in moto (issue 18)
+    "tests/integration/test_deploy_rehearsal.py": 2,
+    "tests/rehearsal_stacks.py": 2,
     "docs/development/branching.md": 2,
     "scripts/setup/apply-branch-protection.sh": 2,
     "ops/src/ops/deploy/smoke_test.py": 2,
