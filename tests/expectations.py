@@ -193,6 +193,16 @@ INTRODUCED_AT: dict[str, int] = {
     "tests/integration/services/test_error_tracking.py": 1,
     "tests/unit/services/test_common_error_tracking.py": 1,
     "docs/development/logs-and-errors.md": 1,
+    # backups (issue 18): SQLite at every level, RDS snapshots from level 2
+    "scripts/backup/sqlite.py": 1,
+    "ops/src/ops/backup/sqlite.py": 1,
+    "ops/src/ops/backup/cli.py": 1,
+    "tests/unit/ops/test_backup_sqlite.py": 1,
+    "docs/development/backups.md": 1,
+    "scripts/backup/rds.py": 2,
+    "ops/src/ops/backup/rds.py": 2,
+    "ops/src/ops/backup/rds_cli.py": 2,
+    "tests/unit/ops/test_backup_rds.py": 2,
 }
 
 
