@@ -31,9 +31,24 @@ def cluster_name(environment: str) -> str:
     return _named(environment)
 
 
+def bootstrap_stack_name() -> str:
+    """The account's stack of the OIDC provider, the roles and ECR (Makefile: make bootstrap)."""
+    return _named("bootstrap")
+
+
+def network_stack_name() -> str:
+    """The VPC stack the environments share (Makefile: make bootstrap)."""
+    return _named("network")
+
+
 def app_stack_name(environment: str) -> str:
     """The app stack of `environment` (Makefile: make bootstrap)."""
     return _named(environment)
+
+
+def monitoring_stack_name(environment: str) -> str:
+    """The alarms and dashboards stack of `environment` (Makefile: make bootstrap)."""
+    return _named(environment, "monitoring")
 
 
 def alarm_prefix(environment: str) -> str:
