@@ -54,16 +54,29 @@ def running_tag(environment: EcsEnvironment) -> str:
     return tag
 
 
+def app_stack_parameters(
+    environment: str, clients: Clients, image_tag: str | None, path: Path
+) -> stackparams.StackParameters:
+    """The app stack's parameters: the file at `path` with `image_tag`, else the tag
+    that runs now (its images checked in ECR), and the bot's count as its token allows."""
+    services = EcsEnvironment(environment, clients.ecs, clients.ecr)
+    tag = image_tag or running_tag(services)
+    services.check_images(tag)
+    state = health.secret_state(clients.secretsmanager, bot_token_secret_name(environment))
+    return stackparams.build(path, environment, tag, bot_can_start=state == "set")
+
+
 def cmd_stack_parameters(
     args: argparse.Namespace, clients: Clients, environ: Mapping[str, str]
 ) -> int:
     """Write the app stack's parameters with --image-tag, else the running image tag."""
-    environment = EcsEnvironment(args.environment, clients.ecs, clients.ecr)
-    tag: str = args.image_tag or running_tag(environment)
-    environment.check_images(tag)
-    path: Path = args.parameters_file or stackparams.default_path(args.environment)
-    state = health.secret_state(clients.secretsmanager, bot_token_secret_name(args.environment))
-    parameters = stackparams.build(path, args.environment, tag, bot_can_start=state == "set")
+    parameters = app_stack_parameters(
+        args.environment,
+        clients,
+        args.image_tag,
+        args.parameters_file or stackparams.default_path(args.environment),
+    )
+    tag = parameters.values["ImageTag"]
     for note in parameters.notes:
         progress(f"note: {note}")
     if args.output:
