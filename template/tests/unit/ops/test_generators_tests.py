@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
+import io
 import os
 import subprocess
 import sys
 import textwrap
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -208,33 +211,6 @@ def test_a_module_with_nothing_to_test_exits_2_with_the_reasons(
     assert not output.exists()
 
 
-def run_pytest(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """pytest on a generated file with the project's configuration (fixtures need pytest)."""
-    return run_command(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
-         str(ROOT / "pyproject.toml"), str(path)],
-        cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)}, timeout=600,
-    )  # fmt: skip
-
-
-def test_the_bot_core_gets_a_real_test_per_command_built_from_the_projects_pieces(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    output = tmp_path / "test_core_properties.py"
-    text = generate(str(CORE.relative_to(ROOT)), output)
-
-    assert f"{len(public_functions(CORE))} property tests, 0 left out" in capsys.readouterr().out
-    assert sorted(generated_tests(load(output))) == sorted(
-        f"test_{name}" for name in public_functions(CORE)
-    )
-    assert "pytest.mark.skip" not in text and "Left out" not in text
-    assert "def services(" in text and "httpx.ASGITransport(app=app)" in text
-    assert bodies_are_real(text)
-    result = run_pytest(output, tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{len(public_functions(CORE))} passed" in result.stdout
-
-
 BROKEN_COMMANDS = """
     from __future__ import annotations
 
@@ -265,18 +241,80 @@ BROKEN_COMMANDS = """
 """
 
 
-def test_tests_built_on_the_services_fail_when_a_command_breaks_its_contract(
-    make_module: Callable[[str], Path], tmp_path: Path
-) -> None:
-    package = CORE.parent.name
-    module = make_module(BROKEN_COMMANDS.replace("{package}", package))
-    output = tmp_path / "test_broken_commands.py"
-    generate(str(module), output)
+@dataclass(frozen=True)
+class GeneratedRun:
+    """The generated tests of the bot core and of commands that break their contract,
+    run by one pytest (one start-up for both files)."""
 
-    result = run_pytest(output, tmp_path)
-    failed = {line.split("::")[1].split()[0] for line in result.stdout.splitlines()
-              if line.startswith("FAILED")}  # fmt: skip
-    assert failed == {"test_wrong_type", "test_half_guarded", "test_not_the_storage"}, result.stdout
+    core: Path
+    core_printed: str
+    broken: Path
+    result: subprocess.CompletedProcess[str]
+
+    def outcomes(self, path: Path) -> dict[str, str]:
+        """Each test of the generated file `path` with its outcome in pytest -rA's summary
+        (a file that fails to import shows as one ERROR without a test name)."""
+        found: dict[str, str] = {}
+        for line in self.result.stdout.splitlines():
+            outcome, _, rest = line.partition(" ")
+            file, _, test = rest.split(" - ")[0].strip().partition("::")
+            if outcome in {"PASSED", "FAILED", "ERROR"} and file.endswith(path.name):
+                found[test] = outcome
+        return found
+
+
+@pytest.fixture(scope="module")
+def generated_run(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRun:
+    folder = tmp_path_factory.mktemp("generated")
+    core = folder / "test_core_properties.py"
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        generate(str(CORE.relative_to(ROOT)), core)
+    subject = folder / "broken_commands.py"
+    subject.write_text(textwrap.dedent(BROKEN_COMMANDS.replace("{package}", CORE.parent.name)))
+    broken = folder / "test_broken_commands.py"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.syspath_prepend(str(folder))
+        generate(str(subject), broken)
+    # pytest on the generated files with the project's configuration (fixtures need pytest);
+    # rooted in their folder, the summary names each test by its file
+    result = run_command(
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-c",
+         str(ROOT / "pyproject.toml"), "--rootdir", str(folder), core.name, broken.name],
+        cwd=folder, env={**os.environ, "PYTHONPATH": str(folder)}, timeout=600,
+    )  # fmt: skip
+    return GeneratedRun(core, printed.getvalue(), broken, result)
+
+
+def test_the_bot_core_gets_a_real_test_per_command_built_from_the_projects_pieces(
+    generated_run: GeneratedRun,
+) -> None:
+    text = generated_run.core.read_text()
+    commands = public_functions(CORE)
+
+    assert f"{len(commands)} property tests, 0 left out" in generated_run.core_printed
+    assert sorted(generated_tests(load(generated_run.core))) == sorted(
+        f"test_{name}" for name in commands
+    )
+    assert "pytest.mark.skip" not in text and "Left out" not in text
+    assert "def services(" in text and "httpx.ASGITransport(app=app)" in text
+    assert bodies_are_real(text)
+    result = generated_run.result
+    assert generated_run.outcomes(generated_run.core) == {
+        f"test_{name}": "PASSED" for name in commands
+    }, result.stdout + result.stderr
+
+
+def test_tests_built_on_the_services_fail_when_a_command_breaks_its_contract(
+    generated_run: GeneratedRun,
+) -> None:
+    result = generated_run.result
+    assert result.returncode == 1, result.stdout + result.stderr  # 1: some tests failed
+    assert generated_run.outcomes(generated_run.broken) == {
+        "test_known_price": "PASSED",
+        "test_wrong_type": "FAILED",
+        "test_half_guarded": "FAILED",
+        "test_not_the_storage": "FAILED",
+    }, result.stdout
 
 
 def test_help_names_the_projects_packages(capsys: pytest.CaptureFixture[str]) -> None:
