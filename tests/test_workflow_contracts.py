@@ -402,3 +402,65 @@ def test_the_rules_catch_a_secret_that_no_workflow_reads(tmp_path: Path) -> None
     assert "`secrets.SLACK_WEBHOOK_URL`" in problems
     assert "No GitHub secret holds" not in problems
     assert "every GitHub variable" not in problems
+
+
+# ------------------------------------------- infrastructure.yml (issue 18)
+
+INFRASTRUCTURE = ".github/workflows/infrastructure.yml"
+AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@"
+
+
+def _runs(job: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in job["steps"])
+
+
+def _assumes_a_role(job: dict[str, Any]) -> bool:
+    return any(step.get("uses", "").startswith(AWS_CREDENTIALS) for step in job["steps"])
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_infrastructure_changes_go_through_review(render: Callable[..., Path], level: int) -> None:
+    """Level 2 and up: a pull request touching infrastructure/ is linted and shows
+    each stack's change set; the merge executes them, staging first, production
+    (level 3 and up) only in its GitHub environment, after the approval."""
+    project = render(level, name="infrastructure")
+    path = project / INFRASTRUCTURE
+    if level == 1:
+        assert not path.exists()
+        return
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert set(triggers) == {"pull_request", "push"}
+    for event in ("pull_request", "push"):
+        assert any(p.startswith("infrastructure/") for p in triggers[event]["paths"]), event
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    environments = ["staging", "production"] if level >= 3 else ["staging"]
+    assert set(jobs) == {"lint", "plan", "staging"} | ({"production"} if level >= 3 else set())
+
+    assert "cfn-lint" in _runs(jobs["lint"]) and "checkov" in _runs(jobs["lint"])
+    plan = jobs["plan"]
+    assert "github.event_name == 'pull_request'" in plan["if"]
+    assert plan["strategy"]["matrix"]["environment"] == environments
+    assert 'ecs-deploy infra-plan --environment "$DEPLOY_ENVIRONMENT"' in _runs(plan)
+    assert '--summary-file "$GITHUB_STEP_SUMMARY"' in _runs(plan)
+
+    staging = jobs["staging"]
+    assert staging["if"] == "github.event_name == 'push'"
+    assert "ecs-deploy infra-apply --environment staging" in _runs(staging)
+    assert "environment" not in staging  # not a deployment of the app to staging
+    if level >= 3:
+        production = jobs["production"]
+        assert production["needs"] == "staging"
+        assert production["environment"]["name"] == "production"
+        assert "refs/heads/main" in production["if"]
+        assert "ecs-deploy infra-apply --environment production" in _runs(production)
+
+    for name, job in jobs.items():
+        permissions = job["permissions"]
+        assert permissions["contents"] == "read", name
+        writes = {scope for scope, access in permissions.items() if access == "write"}
+        assert writes == ({"id-token"} if _assumes_a_role(job) else set()), name
+        for step in job["steps"]:
+            uses = step.get("uses")
+            assert uses is None or re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", uses), uses

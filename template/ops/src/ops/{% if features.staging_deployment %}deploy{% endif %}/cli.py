@@ -7,6 +7,8 @@
     uv run ecs-deploy status --environment staging [--json]
     uv run ecs-deploy stack-parameters --environment staging
     uv run ecs-deploy migrate --environment staging --image-tag <sha>
+    uv run ecs-deploy infra-plan --environment staging [--summary-file FILE]
+    uv run ecs-deploy infra-apply --environment staging
     uv run ecs-deploy bluegreen-start --environment production \\
         --image-tag <sha>                                                # level 4
     uv run ecs-deploy bluegreen-wait --environment production --until ready
@@ -24,13 +26,14 @@ it ran before the last deploy. `migrate` runs the database migration (Alembic
 task in the market-data image of the tag and waits for it to exit 0; the workflows
 run it before `deploy` moves any traffic. At level 4 production deploys blue/green
 through CodeDeploy (the bluegreen-* commands, test-traffic: see
-ops/deploy/bluegreen.py). Each command but `status`, `stack-parameters` and
+ops/deploy/bluegreen.py). Each command but `status`, `stack-parameters`, `infra-*` and
 `test-traffic` appends a record (environment, action, outcome, version, image tag,
 commit, who, when) to .data/deployments.jsonl and prints it as one JSON line on
 stdout; progress goes to stderr.
 
 Each concern is a module: rolling.py (deploy, wait, rollback, status), stack.py
-(stack-parameters), migrate.py, and bluegreen.py, which exists only at the levels
+(stack-parameters), migrate.py, infra.py (infra-plan, infra-apply: change sets of
+the environment's CloudFormation stacks), and bluegreen.py, which exists only at the levels
 that have it and is registered here only when the project's level has it.
 The region is --region, else AWS_REGION or AWS_DEFAULT_REGION, else the project's.
 Exit codes: 0 done; 1 the deployment failed (or `status` found a problem);
@@ -55,7 +58,7 @@ from botocore.exceptions import (
 from ops.cli import EXIT_FAILED, EXIT_USAGE, OneLineParser
 from ops.project import current_project
 
-from . import migrate, rolling, stack
+from . import infra, migrate, rolling, stack
 from .commands import PROG, Clients, Subcommands
 from .errors import DeployError
 
@@ -83,6 +86,7 @@ def build_parser(environ: Mapping[str, str]) -> OneLineParser:
     rolling.register(sub)
     stack.register(sub)
     migrate.register(sub)
+    infra.register(sub)
     for feature, module in BY_FEATURE.items():
         if current_project().has(feature):
             importlib.import_module(module).register(sub)
