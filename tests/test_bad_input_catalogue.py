@@ -144,6 +144,21 @@ BAD_SCRIPT_RUNS = [
     ([*RUN, "experiment-report", "--alpha", "2"], {}, "must be between 0 and 1"),
     ([*RUN, "promotion-check", "bogus"], {}, "unrecognized arguments: bogus"),
     (
+        [*RUN, "flags-publish", "--environment", "staging", "--file", "missing.yml"],
+        {},
+        "missing.yml: no such file",
+    ),
+    (
+        ["uv", "run", "--no-sync", "market-data"],
+        {"FEATURE_FLAGS_POLL_SECONDS": "5"},
+        "Invalid setting FEATURE_FLAGS_POLL_SECONDS: must be a whole number of seconds from 15",
+    ),
+    (
+        ["uv", "run", "--no-sync", "telegram-bot", "--console"],
+        {"FEATURE_FLAGS_APPCONFIG_APPLICATION": "flags"},
+        "feature flags from AppConfig need FEATURE_FLAGS_APPCONFIG_APPLICATION, _ENVIRONMENT",
+    ),
+    (
         ["uv", "run", "--no-sync", "market-data"],
         {"MARKET_DATA_PORT": "abc"},
         "Invalid setting MARKET_DATA_PORT: must be an integer from 1 to 65535 (got 'abc')",

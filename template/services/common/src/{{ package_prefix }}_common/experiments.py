@@ -145,7 +145,9 @@ class FlagsDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     features: dict[str, FlagSpec] = Field(default_factory=dict)
-    environments: dict[str, EnvironmentSection] = Field(default_factory=dict)
+    environments: dict[str, EnvironmentSection] = Field(
+        default_factory=dict, json_schema_extra={"propertyNames": {"enum": list(ENVIRONMENTS)}}
+    )
 
     @field_validator("features", mode="before")
     @classmethod
@@ -179,6 +181,28 @@ class FlagsDocument(BaseModel):
             changes = override.model_dump(exclude_none=True)
             resolved[name] = base.model_copy(update=changes)
         return resolved
+
+
+def flags_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a flags document in its spelled-out form (`model_dump`), which
+    AWS AppConfig checks each published configuration against.
+
+    Titles and descriptions are left out: the models' docstrings say those.
+    """
+    schema: dict[str, Any] = _without_annotations(FlagsDocument.model_json_schema())
+    return schema
+
+
+def _without_annotations(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: _without_annotations(value)
+            for key, value in node.items()
+            if not (key in ("title", "description") and isinstance(value, str))
+        }
+    if isinstance(node, list):
+        return [_without_annotations(value) for value in node]
+    return node
 
 
 FLAG_MAPS = ("features", "override")

@@ -19,14 +19,21 @@ An environment's override (a bool, or any of `enabled`, `rollout_percentage`,
 answers the caller's default (logged once per name); a missing file leaves every
 flag at its default (logged once). Assignment to rollouts and variants is
 deterministic per subject: see `experiments`.
+
+`FeatureFlags` is one reading of the rules. The services evaluate flags through
+OpenFeature (`openfeature_flags`), whose providers keep such a reading current:
+the file, reread when it changes (`flag_providers`), or AWS AppConfig
+(`appconfig_flags`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import yaml
 from pydantic import ValidationError
@@ -41,22 +48,53 @@ class FeatureFlagsError(SettingsError):
     """The flags file exists but cannot be read or has the wrong shape."""
 
 
-def parse_flags(text: str, environment: str, path: Path) -> dict[str, FlagSpec]:
-    """The flags of a flags file's `text` as `environment` sees them; one-line errors."""
+class FlagReader(Protocol):
+    """What the services ask of feature flags: on/off, per-subject rollouts, variants."""
+
+    def is_enabled(self, name: str, default: bool = False) -> bool:
+        """Whether flag `name` is on, `default` when it is not defined."""
+
+    def is_enabled_for(self, name: str, subject: int | str, default: bool = False) -> bool:
+        """Whether flag `name` is on for `subject` (within its rollout percentage)."""
+
+    def variant(self, name: str, subject: int | str) -> str | None:
+        """The variant of experiment `name` for `subject`; None when not in it."""
+
+
+def read_document(text: str, source: Path | str) -> FlagsDocument:
+    """The flags document in `text` (YAML, or JSON, which is YAML too); one-line errors."""
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise FeatureFlagsError(f"{path}: not valid YAML{at}") from None
+        raise FeatureFlagsError(f"{source}: not valid YAML{at}") from None
+    return check_document(data, source)
+
+
+def check_document(data: Any, source: Path | str) -> FlagsDocument:
+    """`data` (a parsed flags file) checked against the model; one-line errors."""
     if not isinstance(data, Mapping):
-        raise FeatureFlagsError(f"{path}: expected a mapping with 'features'")
+        raise FeatureFlagsError(f"{source}: expected a mapping with 'features'")
     try:
-        return FlagsDocument.model_validate(data).resolve(environment)
+        return FlagsDocument.model_validate(data)
     except ValidationError as exc:
-        raise FeatureFlagsError(f"{path}: {describe_error(exc)}") from None
+        raise FeatureFlagsError(f"{source}: {describe_error(exc)}") from None
+
+
+def as_configuration(document: FlagsDocument) -> str:
+    """`document` spelled out as JSON: what AWS AppConfig stores and validates with
+    `experiments.flags_json_schema()`, and what `parse_flags` reads back as the same rules."""
+    return json.dumps(document.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def parse_flags(text: str, environment: str, source: Path | str) -> dict[str, FlagSpec]:
+    """The flags of a flags file's `text` as `environment` sees them; one-line errors."""
+    document = read_document(text, source)
+    try:
+        return document.resolve(environment)
     except ValueError as exc:
-        raise FeatureFlagsError(f"{path}: {exc}") from None
+        raise FeatureFlagsError(f"{source}: {exc}") from None
 
 
 @dataclass
@@ -68,7 +106,7 @@ class FeatureFlags:
 
     values: dict[str, bool] = field(default_factory=dict)
     environment: str = "local"
-    source: Path | None = None
+    source: Path | str | None = None
     file_missing: bool = False
     specs: dict[str, FlagSpec] = field(default_factory=dict)
     _reported: set[str] = field(default_factory=set, repr=False)
@@ -86,13 +124,22 @@ class FeatureFlags:
             return cls(environment=environment, source=path, file_missing=True)
         except OSError as exc:
             raise FeatureFlagsError(f"{path}: cannot read feature flags ({exc.strerror})") from None
-        specs = parse_flags(text, environment, path)
+        return cls.parse(text, environment, path)
+
+    @classmethod
+    def parse(cls, text: str, environment: str, source: Path | str) -> FeatureFlags:
+        """The flags in `text` (a flags file's content) for `environment`; `source` names it."""
+        specs = parse_flags(text, environment, source)
         return cls(
             values={name: spec.enabled for name, spec in specs.items()},
             environment=environment,
-            source=path,
+            source=source,
             specs=specs,
         )
+
+    def knows(self, name: str, default: bool = False) -> bool:
+        """Whether the rules define flag `name` (an unknown name is logged once)."""
+        return self._known(name, default)
 
     def _known(self, name: str, default: bool) -> bool:
         if name in self.values:

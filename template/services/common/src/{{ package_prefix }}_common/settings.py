@@ -82,6 +82,20 @@ class CommonSettings(BaseSettings):
         SecretStr,
         Field(description="empty, or a Sentry DSN such as https://<key>@<host>/<project id>"),
     ] = SecretStr("")
+    # AWS AppConfig (the app stack sets these): all three set, the flags come from
+    # that configuration profile, polled every FEATURE_FLAGS_POLL_SECONDS.
+    feature_flags_appconfig_application: Annotated[
+        str, Field(description="an AppConfig application id or name")
+    ] = ""
+    feature_flags_appconfig_environment: Annotated[
+        str, Field(description="an AppConfig environment id or name")
+    ] = ""
+    feature_flags_appconfig_profile: Annotated[
+        str, Field(description="an AppConfig configuration profile id or name")
+    ] = ""
+    feature_flags_poll_seconds: Annotated[
+        int, Field(ge=15, le=3600, description="a whole number of seconds from 15 to 3600")
+    ] = 45
 
     @field_validator("log_level")
     @classmethod
@@ -113,6 +127,23 @@ class CommonSettings(BaseSettings):
         if value and "://" not in value:
             raise ValueError("must be an SQLAlchemy URL")
         return value
+
+    @model_validator(mode="after")
+    def _appconfig_all_or_none(self) -> CommonSettings:
+        names = {
+            "FEATURE_FLAGS_APPCONFIG_APPLICATION": self.feature_flags_appconfig_application,
+            "FEATURE_FLAGS_APPCONFIG_ENVIRONMENT": self.feature_flags_appconfig_environment,
+            "FEATURE_FLAGS_APPCONFIG_PROFILE": self.feature_flags_appconfig_profile,
+        }
+        missing = [name for name, value in names.items() if not value.strip()]
+        if missing and len(missing) < len(names):
+            raise PydanticCustomError(
+                "appconfig",
+                "feature flags from AppConfig need FEATURE_FLAGS_APPCONFIG_APPLICATION, "
+                "_ENVIRONMENT and _PROFILE ({missing} not set)",
+                {"missing": ", ".join(missing)},
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> CommonSettings:
