@@ -99,6 +99,10 @@ INTRODUCED_AT: dict[str, int] = {
     # scale-out (issue 10): webhook registration as a deploy step
     "ops/src/ops/deploy/telegram_webhook.py": 2,
     "tests/unit/ops/test_telegram_webhook_script.py": 2,
+    # feature flags from AWS AppConfig: the publish command and the stack's resources
+    "ops/src/ops/deploy/flags_publish.py": 2,
+    "tests/unit/ops/test_flags_publish.py": 2,
+    "tests/unit/ops/test_feature_flags_stack.py": 2,
     # least privilege (issue 17): the migration task in every environment, the services
     # on RDS as their own user with IAM tokens
     "ops/src/ops/deploy/migration.py": 2,
