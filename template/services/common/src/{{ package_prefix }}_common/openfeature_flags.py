@@ -38,10 +38,21 @@ class OpenFeatureFlags:
         self.domain = domain or f"{PROJECT_SLUG}-flags-{next(_domains)}"
         api.set_provider_and_wait(provider, self.domain)
         self._client = api.get_client(self.domain)
+        self._answers: tuple[FeatureFlags, dict[tuple[str, bool], bool]] | None = None
 
     def is_enabled(self, name: str, default: bool = False) -> bool:
-        """Whether flag `name` is on (for anyone); `default` for a flag the rules do not name."""
-        return self._client.get_boolean_value(name, default)
+        """Whether flag `name` is on (for anyone); `default` for a flag the rules do not name.
+
+        An OpenFeature evaluation costs tens of microseconds and market-data asks on
+        every ATR request, so this answer is reused until the provider's rules change.
+        """
+        rules = self.provider.current()
+        if self._answers is None or self._answers[0] is not rules:
+            self._answers = (rules, {})
+        answers = self._answers[1]
+        if (name, default) not in answers:
+            answers[name, default] = self._client.get_boolean_value(name, default)
+        return answers[name, default]
 
     def is_enabled_for(self, name: str, subject: int | str, default: bool = False) -> bool:
         """Whether flag `name` is on for `subject`: enabled, and `subject` within its rollout."""
