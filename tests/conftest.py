@@ -46,6 +46,9 @@ def project_env() -> dict[str, str]:
         if not key.startswith(("PYTEST_", "COV_", "VIRTUAL_ENV", "UV_PROJECT"))
     }
     env.setdefault("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv"))
+    # A project's Python compiles its imports once into its own .venv and tests/, as on a
+    # developer's machine; without bytecode every test process compiles them again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["UV_NO_PROGRESS"] = "1"
     env["NO_COLOR"] = "1"
     return env
