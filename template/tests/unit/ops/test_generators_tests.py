@@ -6,6 +6,8 @@ import ast
 import contextlib
 import importlib.util
 import io
+import os
+import subprocess
 import sys
 import textwrap
 import uuid
@@ -239,47 +241,26 @@ BROKEN_COMMANDS = """
 """
 
 
-class Outcomes:
-    """A pytest plugin that keeps each test's outcome by file, and what failed."""
-
-    def __init__(self) -> None:
-        self.by_file: dict[str, dict[str, str]] = {}
-        self.failures: list[str] = []
-
-    def record(self, report: pytest.CollectReport | pytest.TestReport, outcome: str) -> None:
-        file, _, test = report.nodeid.partition("::")
-        self.by_file.setdefault(Path(file).name, {})[test] = outcome
-        if outcome != "PASSED":
-            self.failures.append(f"{report.nodeid} ({outcome}):\n{report.longreprtext}")
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:  # a file that fails to import: one ERROR without a test name
-            self.record(report, "ERROR")
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.failed:
-            self.record(report, "FAILED" if report.when == "call" else "ERROR")
-        elif report.passed and report.when == "call":
-            self.record(report, "PASSED")
-
-
 @dataclass(frozen=True)
 class GeneratedRun:
     """The generated tests of the bot core and of commands that break their contract,
-    run by one pytest in this process (the stack they import is imported already)."""
+    run by one pytest (one start-up for both files)."""
 
     core: Path
     core_printed: str
     broken: Path
-    exit_code: int
-    outcomes: Outcomes
+    result: subprocess.CompletedProcess[str]
 
-    def of(self, path: Path) -> dict[str, str]:
-        """Each test of the generated file `path` and its outcome."""
-        return self.outcomes.by_file.get(path.name, {})
-
-    def failures(self) -> str:
-        return "\n".join(self.outcomes.failures)
+    def outcomes(self, path: Path) -> dict[str, str]:
+        """Each test of the generated file `path` with its outcome in pytest -rA's summary
+        (a file that fails to import shows as one ERROR without a test name)."""
+        found: dict[str, str] = {}
+        for line in self.result.stdout.splitlines():
+            outcome, _, rest = line.partition(" ")
+            file, _, test = rest.split(" - ")[0].strip().partition("::")
+            if outcome in {"PASSED", "FAILED", "ERROR"} and file.endswith(path.name):
+                found[test] = outcome
+        return found
 
 
 @pytest.fixture(scope="module")
@@ -291,19 +272,17 @@ def generated_run(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRun:
     subject = folder / "broken_commands.py"
     subject.write_text(textwrap.dedent(BROKEN_COMMANDS.replace("{package}", CORE.parent.name)))
     broken = folder / "test_broken_commands.py"
-    outcomes = Outcomes()
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.syspath_prepend(str(folder))
         generate(str(subject), broken)
-        # pytest on the generated files with the project's configuration (fixtures need
-        # pytest), as `pytest tests/...` runs them once they are in the project
-        exit_code = pytest.main(
-            ["-q", "-p", "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"),
-             "--rootdir", str(folder), str(core), str(broken)],
-            plugins=[outcomes],
-        )  # fmt: skip
-    sys.modules.pop(subject.stem, None)
-    return GeneratedRun(core, printed.getvalue(), broken, int(exit_code), outcomes)
+    # pytest on the generated files with the project's configuration (fixtures need pytest);
+    # rooted in their folder, the summary names each test by its file
+    result = run_command(
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-c",
+         str(ROOT / "pyproject.toml"), "--rootdir", str(folder), core.name, broken.name],
+        cwd=folder, env={**os.environ, "PYTHONPATH": str(folder)}, timeout=600,
+    )  # fmt: skip
+    return GeneratedRun(core, printed.getvalue(), broken, result)
 
 
 def test_the_bot_core_gets_a_real_test_per_command_built_from_the_projects_pieces(
@@ -319,21 +298,23 @@ def test_the_bot_core_gets_a_real_test_per_command_built_from_the_projects_piece
     assert "pytest.mark.skip" not in text and "Left out" not in text
     assert "def services(" in text and "httpx.ASGITransport(app=app)" in text
     assert bodies_are_real(text)
-    assert generated_run.of(generated_run.core) == {
+    result = generated_run.result
+    assert generated_run.outcomes(generated_run.core) == {
         f"test_{name}": "PASSED" for name in commands
-    }, generated_run.failures()
+    }, result.stdout + result.stderr
 
 
 def test_tests_built_on_the_services_fail_when_a_command_breaks_its_contract(
     generated_run: GeneratedRun,
 ) -> None:
-    assert generated_run.exit_code == pytest.ExitCode.TESTS_FAILED, generated_run.failures()
-    assert generated_run.of(generated_run.broken) == {
+    result = generated_run.result
+    assert result.returncode == 1, result.stdout + result.stderr  # 1: some tests failed
+    assert generated_run.outcomes(generated_run.broken) == {
         "test_known_price": "PASSED",
         "test_wrong_type": "FAILED",
         "test_half_guarded": "FAILED",
         "test_not_the_storage": "FAILED",
-    }, generated_run.failures()
+    }, result.stdout
 
 
 def test_help_names_the_projects_packages(capsys: pytest.CaptureFixture[str]) -> None:
