@@ -308,13 +308,17 @@ def raised_exceptions(module: types.ModuleType, function: Callable[..., Any]) ->
 
 def lets_through(module: types.ModuleType, function: Callable[..., Any]) -> bool:
     """Whether MarketDataRequestError can escape `function`: it calls through
-    `services.market` and catches none of it."""
+    `services.market` (itself or in what it calls) and its own body catches none of it.
+    A helper that catches it for its own call (an optional ATR) does not make the
+    function one that handles market-data's refusals."""
     nodes = [node for _, node in reached(module, function)]
     if not any(isinstance(node, ast.Attribute) and node.attr == "market" for node in nodes):
         return False
+    home = sys.modules.get(function.__module__, module)
+    own = _functions(home).get(function.__name__)
     caught = {
         name.id
-        for node in nodes
+        for node in (ast.walk(own) if own is not None else nodes)
         if isinstance(node, ast.ExceptHandler) and node.type is not None
         for name in ast.walk(node.type)
         if isinstance(name, ast.Name)
