@@ -624,6 +624,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def report_conflicts(heading: str, conflicts: list[str]) -> None:
+    """On stderr: `heading`, each conflicted file, and how to finish."""
+    print(f"\n{heading}", file=sys.stderr)
+    for conflicted in conflicts:
+        print(f"  {conflicted}", file=sys.stderr)
+    print(
+        "Resolve the <<<<<<< markers and apply or delete each .rej file, "
+        "then run `uv lock && make test` and commit.",
+        file=sys.stderr,
+    )
+
+
 def release_main(project: Path, args: argparse.Namespace, data: dict[str, str]) -> int:
     """The `make template-update` command: update to a template release, report, exit code."""
     update = release_update(project, args.release, args.level, data)
@@ -634,14 +646,7 @@ def release_main(project: Path, args: argparse.Namespace, data: dict[str, str]) 
         print(f"Already at cica {update.recorded}; the newest release is {update.tag}.")
         return 0
     if update.conflicts:
-        print(f"\nThe update to cica {update.tag} left conflicts in:", file=sys.stderr)
-        for conflicted in update.conflicts:
-            print(f"  {conflicted}", file=sys.stderr)
-        print(
-            "Resolve the <<<<<<< markers and apply or delete each .rej file, "
-            "then run `uv lock && make test` and commit.",
-            file=sys.stderr,
-        )
+        report_conflicts(f"The update to cica {update.tag} left conflicts in:", update.conflicts)
         return 1
     print(f"\nUpdated to cica {update.tag} with no conflicts. Review `git diff`, run `make test`.")
     return 0
@@ -663,15 +668,8 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     name = level_name(project, args.level)
     if conflicts:
-        print(
-            f"\nThe upgrade to {name} is not finished: these files have conflicts:", file=sys.stderr
-        )
-        for conflicted in conflicts:
-            print(f"  {conflicted}", file=sys.stderr)
-        print(
-            "Resolve the <<<<<<< markers and apply or delete each .rej file, "
-            "then run `uv lock && make test` and commit.",
-            file=sys.stderr,
+        report_conflicts(
+            f"The upgrade to {name} is not finished: these files have conflicts:", conflicts
         )
         return 1
     print(f"\nUpgraded to {name} with no conflicts. Review `git diff`, run `make test`, commit.")
