@@ -9,7 +9,7 @@
 #   scripts/generate-checklist.sh --strict     exit 1 when a repository item is missing
 #
 # Exit codes: 0 printed; 1 with --strict when a repository item is missing; 2 bad usage.
-# The checks live in ops/src/ops/evolution/checklist.py.
+# The items are in ops/src/ops/evolution/checklist.yml, the checks in checklist.py.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

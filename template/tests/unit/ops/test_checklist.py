@@ -12,9 +12,8 @@ from ops.evolution.checklist import (
     EXIT_CONFIG_ERROR,
     EXIT_MISSING,
     EXIT_OK,
-    ITEMS,
-    OUTSIDE,
     check_level,
+    load_checklist,
     main,
 )
 from ops.project import load_project
@@ -36,24 +35,34 @@ jobs:
     steps:
       - run: uv run pytest tests/unit
 """
-PRODUCTION = """
-on:
-  workflow_dispatch:
+
+
+def deploy_workflow(environment: str, on: str, steps: str = "") -> str:
+    """A workflow whose job `deploy` runs ecs-deploy in the GitHub environment."""
+    return f"""
+on:{on}
 jobs:
   deploy:
     runs-on: ubuntu-latest
     environment:
-      name: production
-      url: ${{ vars.PRODUCTION_URL }}
+      name: {environment}
+      url: ${{{{ vars.{environment.upper()}_URL }}}}
     steps:
-      - run: uv run ecs-deploy deploy --environment production
+      - run: uv run ecs-deploy deploy --environment {environment}{steps}
+"""
+
+
+PRODUCTION = deploy_workflow(
+    "production",
+    "\n  workflow_dispatch:",
+    """
       - name: Roll back to the previous task definition
         if: failure()
         run: uv run ecs-deploy rollback --environment production
       - run: curl -X POST "$HOOK"
         env:
-          HOOK: ${{ secrets.SLACK_WEBHOOK_URL }}
-"""
+          HOOK: ${{ secrets.SLACK_WEBHOOK_URL }}""",
+)
 SECURITY = """
 on: [pull_request]
 jobs:
@@ -115,9 +124,10 @@ def test_level_1_marks_what_is_there_and_what_is_missing(
     )
     assert "- [x] Create basic unit tests for formatting functions" in output
     assert "- [ ] Create unit tests for the ATR calculation" in output
-    assert "- [x] Set up GitHub Actions quality pipeline (quality.yml jobs: lint, unit-tests)" in (
-        output
-    )
+    assert (
+        "- [x] Set up GitHub Actions quality pipeline (ruff (quality.yml/lint), "
+        "mypy (quality.yml/lint), pytest (quality.yml/unit-tests))"
+    ) in output
     assert "- [ ] Create environment configuration files" in output
     assert "- [ ] Document API endpoints (docs/api/ is empty: run uv run python" in output
     assert output.endswith("3 of 6 done.\n")
@@ -133,8 +143,8 @@ def test_level_1_items_follow_the_files(tmp_path: Path) -> None:
         {
             "docs/api/market-data.md": "## GET /health\n## GET /v1/price/{symbol}\n",
             "config/staging.env.example": "ENVIRONMENT=staging\n",
-            "tests/unit/services/test_atr.py": (
-                "from app.atr import wilder_atr\n\ndef test_a(): ...\n"
+            "tests/unit/services/test_atr.py": (  # the module imported from its package
+                "from app_market_data import atr\n\ndef test_a(): ...\n"
             ),
         },
     )
@@ -199,8 +209,9 @@ def test_level_3_is_complete_once_the_missing_items_exist(
 
     # --strict is about the repository: the items to confirm outside it cannot fail it.
     output = checklist(capsys, tmp_path, "--strict")
-    assert output.count("- [x]") == len(ITEMS[3])
-    assert output.count("- [ ]") == output.count("- [ ] to confirm: ") == len(OUTSIDE[3])
+    level_3 = load_checklist()[3]
+    assert output.count("- [x]") == len(level_3["repository"])
+    assert output.count("- [ ]") == output.count("- [ ] to confirm: ") == len(level_3["outside"])
     assert "2 secrets and variables documented in docs/deployment/" in output
 
 
@@ -213,21 +224,13 @@ def test_another_level_is_checked_with_level(
     assert "- [ ] Create staging deployment workflow" in output
 
 
-STAGING = """
-on:
-  push:
-    branches: [develop]
-jobs:
-  deploy:
-    runs-on: ubuntu-latest
-    environment:
-      name: staging
-      url: ${{ vars.STAGING_URL }}
-    steps:
-      - run: uv run ecs-deploy deploy --environment staging
+STAGING = deploy_workflow(
+    "staging",
+    "\n  push:\n    branches: [develop]",
+    """
         env:
-          ROLE: ${{ vars.AWS_DEPLOY_ROLE_ARN }}
-"""
+          ROLE: ${{ vars.AWS_DEPLOY_ROLE_ARN }}""",
+)
 
 
 def level_2_tree(root: Path) -> None:
@@ -256,7 +259,10 @@ def test_what_happens_outside_the_repository_is_to_confirm_never_ticked(
 
     output = checklist(capsys, tmp_path)
 
-    assert "- [x] Describe the staging environment in CloudFormation (ECS app stack" in output
+    assert (
+        "- [x] Describe the staging environment in CloudFormation "
+        "(infrastructure/aws/cloudformation/app.yml, infrastructure/aws/parameters/staging.json)"
+    ) in output
     assert "- [x] Document the environment-specific settings and secrets" in output
     assert "- [ ] to confirm: Set up staging environment in AWS: `aws cloudformation " in output
     assert (
@@ -269,7 +275,7 @@ def test_what_happens_outside_the_repository_is_to_confirm_never_ticked(
         "--region eu-west-1 --secret-id demo/staging/telegram-bot-token"
     ) in output
     assert "- [ ] to confirm: Protect main and develop on GitHub: `gh api " in output
-    outside = [text for text, _ in OUTSIDE[2]]
+    outside = [item["item"] for item in load_checklist()[2]["outside"]]
     ticked = [line for line in output.splitlines() if line.startswith("- [x]")]
     assert not [line for line in ticked for text in outside if text in line]
     assert not [line for line in ticked if "AWS" in line.split("(")[0]]

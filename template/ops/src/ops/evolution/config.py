@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ops.cli import OneLineParser
 from ops.project import EVOLUTION_FILE, Project, load_project, read_mapping
 from ops.project import ProjectError as ConfigError
 
@@ -109,3 +110,15 @@ def load_flags(root: Path) -> dict[str, Flag]:
             raise ConfigError(f"{FLAGS_FILE}: features.{name}.trigger must be a string")
         flags[name] = Flag(name, spec.get("enabled") is True, trigger)
     return flags
+
+
+def command_parser(prog: str, description: str, epilog: str, root: Path | None) -> OneLineParser:
+    """The parser of an evolution command, with --project-dir (default: `root`, else here)."""
+    parser = OneLineParser(prog=prog, description=description, epilog=epilog)
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=root or Path.cwd(),
+        help="the project to inspect (default: this project)",
+    )
+    return parser

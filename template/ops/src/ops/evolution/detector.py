@@ -15,10 +15,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ops.cli import EXIT_OK, EXIT_USAGE, OneLineParser
+from ops.cli import EXIT_OK, EXIT_USAGE
 from ops.project import Project
 
-from .config import EVOLUTION_FILE, FLAGS_FILE, ConfigError, load_evolution
+from .config import EVOLUTION_FILE, FLAGS_FILE, ConfigError, command_parser, load_evolution
 from .metrics import Metric, collect, lookup, where_to_set
 from .triggers import (
     Quantity,
@@ -331,29 +331,20 @@ def render_markdown(report: Report) -> str:
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     """The evolution detector command; returns its exit code (10 when an upgrade is due)."""
-    parser = OneLineParser(
-        prog="evolution_detector.py",
-        description=(
-            "Measure the project, evaluate the roadmap triggers of config/evolution.yml and "
-            "the flag triggers of config/feature-flags.yml, and say whether the next "
-            "maturity level is due."
-        ),
-        epilog=(
-            "exit codes: 0 no upgrade due, 10 an upgrade is due, 2 configuration error. "
-            "Figures only you know go in the metrics: section of config/evolution.yml "
-            "(docs/development/evolution.md)."
-        ),
+    parser = command_parser(
+        "evolution_detector.py",
+        "Measure the project, evaluate the roadmap triggers of config/evolution.yml and "
+        "the flag triggers of config/feature-flags.yml, and say whether the next "
+        "maturity level is due.",
+        "exit codes: 0 no upgrade due, 10 an upgrade is due, 2 configuration error. "
+        "Figures only you know go in the metrics: section of config/evolution.yml "
+        "(docs/development/evolution.md).",
+        root,
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the report as JSON")
     output.add_argument(
         "--markdown", action="store_true", help="print the report as Markdown (job summaries)"
-    )
-    parser.add_argument(
-        "--project-dir",
-        type=Path,
-        default=root or Path.cwd(),
-        help="the project to inspect (default: this project)",
     )
     args = parser.parse_args(argv)
     try:
