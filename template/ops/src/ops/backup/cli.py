@@ -45,22 +45,16 @@ def build_parser() -> OneLineParser:
     make.add_argument("--to", type=Path, help="the folder (default: backups/ beside the database)")
     restore = commands.add_parser("restore", help="replace the database with a backup")
     restore.add_argument("file", type=Path, metavar="FILE", help="the backup to restore")
-    restore.add_argument(
-        "--keep-in",
-        type=Path,
-        help="where the copy of the current database goes (default: backups/ beside it)",
-    )
-    listing = commands.add_parser("list", help="the backups, newest first")
-    listing.add_argument("--in", dest="folder", type=Path, help="default: backups/ beside it")
+    commands.add_parser("list", help="the backups, newest first")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Carry out the parsed command."""
     database = sqlite.sqlite_file(args.database_url or services_database_url())
-    folder = sqlite.backups_folder(database)
+    folder = database.parent / "backups"
     if args.command == "list":
-        for path in sqlite.backups(args.folder or folder):
+        for path in sqlite.backups(folder):
             print(path)
         return EXIT_OK
     migrations = project_migrations()
@@ -69,20 +63,18 @@ def run(args: argparse.Namespace) -> int:
             raise BadInputError(
                 f"no database at {database} yet: the services create it when they first start"
             )
-        copy = sqlite.backup(database, args.to or folder, migrations)
+        copy, revision = sqlite.backup(database, args.to or folder, migrations)
+        size = copy.stat().st_size
+        size_text = f"{size / 1024:.0f} KiB" if size < 1024**2 else f"{size / 1024**2:.1f} MiB"
         print(
-            f"backed up {database}: {migrations.describe(copy.revision)}; {copy.size}",
-            file=sys.stderr,
+            f"backed up {database}: {migrations.describe(revision)}; {size_text}", file=sys.stderr
         )
-        print(copy.path)
+        print(copy)
         return EXIT_OK
-    done = sqlite.restore(args.file, database, args.keep_in or folder, migrations)
-    if done.kept is not None:
-        print(f"kept the database before the restore: {done.kept.path}", file=sys.stderr)
-    print(
-        f"restored {args.file} into {database}, opened it again: "
-        f"{migrations.describe(done.database.revision)}"
-    )
+    revision, kept = sqlite.restore(args.file, database, folder, migrations)
+    if kept is not None:
+        print(f"kept the database before the restore: {kept}", file=sys.stderr)
+    print(f"restored {args.file} into {database}, opened it again: {migrations.describe(revision)}")
     return EXIT_OK
 
 

@@ -12,9 +12,8 @@ its revision again.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,22 +26,7 @@ from .database import Migrations
 from .errors import BackupError, BadInputError
 
 SUFFIX = ".sqlite3"
-BACKUPS_FOLDER = "backups"
 BUSY_TIMEOUT_SECONDS = 15  # as long as the services wait for each other
-
-
-@dataclass(frozen=True)
-class Copy:
-    """A database file and the schema revision it holds."""
-
-    path: Path
-    revision: str
-
-    @property
-    def size(self) -> str:
-        """The file's size for people."""
-        size = self.path.stat().st_size
-        return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024**2:.1f} MiB"
 
 
 def sqlite_file(url: str) -> Path:
@@ -68,24 +52,12 @@ def sqlite_file(url: str) -> Path:
     return Path(database).expanduser()
 
 
-def backups_folder(database: Path) -> Path:
-    """Where the backups of `database` go by default: backups/ beside it."""
-    return database.parent / BACKUPS_FOLDER
-
-
-def _connect(path: Path, mode: str) -> sqlite3.Connection:
-    """`path` opened in `mode` (ro or rw): never creates a file."""
-    uri = f"{path.resolve().as_uri()}?mode={mode}"
-    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS)
-
-
 @contextmanager
 def opened(path: Path, mode: str = "ro") -> Iterator[sqlite3.Connection]:
-    """`path` as an open connection, closed afterwards; an unreadable file is bad input."""
-    if not path.is_file():
-        raise BadInputError(f"no database file at {path}")
+    """`path` opened in `mode` (ro or rw, never creating a file), closed afterwards."""
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
-        connection = _connect(path, mode)
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS)
     except sqlite3.Error as error:
         raise BadInputError(f"cannot open {path}: {error}") from None
     with closing(connection):
@@ -120,35 +92,22 @@ def schema_revision(connection: sqlite3.Connection, where: Path, migrations: Mig
     return revision
 
 
-def timestamp(now: datetime) -> str:
-    """`now` in file names: 20260131T174502Z."""
-    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _free_name(folder: Path, stem: str) -> Path:
-    path = folder / f"{stem}{SUFFIX}"
-    number = 1
-    while path.exists():
-        number += 1
-        path = folder / f"{stem}-{number}{SUFFIX}"
-    return path
-
-
 def backup(
-    database: Path,
-    folder: Path,
-    migrations: Migrations,
-    label: str = "",
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Copy:
-    """Copy `database` into `folder` (as `<name>[-label]-<time>.sqlite3`) and check the copy."""
+    database: Path, folder: Path, migrations: Migrations, label: str = ""
+) -> tuple[Path, str]:
+    """Copy `database` into `folder` as `<name>[-label]-<UTC time>[-n].sqlite3`, written
+    under a temporary name, then opened and checked; return the copy and its revision."""
     with opened(database, "rw") as live:
         revision = schema_revision(live, database, migrations)
-        stem = "-".join(filter(None, (database.stem, label, timestamp(now()))))
+        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+        stem = "-".join(filter(None, (database.stem, label, stamp)))
+        target, number = folder / f"{stem}{SUFFIX}", 1
+        while target.exists():  # two backups in one second
+            number += 1
+            target = folder / f"{stem}-{number}{SUFFIX}"
+        partial = target.with_name(target.name + ".partial")
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            target = _free_name(folder, stem)
-            partial = target.with_name(target.name + ".partial")
             with closing(sqlite3.connect(partial)) as copy:
                 live.backup(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
@@ -158,25 +117,14 @@ def backup(
     with opened(target) as copy:
         if schema_revision(copy, target, migrations) != revision:
             raise BackupError(f"the backup {target} does not hold revision {revision}")
-    return Copy(target, revision)
-
-
-@dataclass(frozen=True)
-class Restored:
-    """What a restore did: the revision now in the database, and the copy kept before."""
-
-    database: Copy
-    kept: Copy | None
+    return target, revision
 
 
 def restore(
-    file: Path,
-    database: Path,
-    folder: Path,
-    migrations: Migrations,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Restored:
-    """Replace `database` with the backup `file`, keeping a copy of it in `folder` first."""
+    file: Path, database: Path, folder: Path, migrations: Migrations
+) -> tuple[str, Path | None]:
+    """Replace `database` with the backup `file`, keeping a copy of it in `folder` first;
+    return the revision the database now holds and the copy kept, if there was a database."""
     if not file.is_file():
         raise BadInputError(f"no backup file at {file}")
     if database.exists() and file.resolve() == database.resolve():
@@ -185,24 +133,22 @@ def restore(
         revision = schema_revision(source, file, migrations)
         kept = None
         if database.exists():
-            kept = backup(database, folder, migrations, "before-restore", now)
+            kept, _ = backup(database, folder, migrations, "before-restore")
         try:
             database.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(database, timeout=BUSY_TIMEOUT_SECONDS)) as live:
                 source.backup(live)
         except (OSError, sqlite3.Error) as error:
-            where = f"; the database before it is {kept.path}" if kept else ""
+            where = f"; the database before it is {kept}" if kept else ""
             raise BackupError(f"cannot restore {file} into {database}: {error}{where}") from None
     with opened(database, "rw") as restored:
         found = schema_revision(restored, database, migrations)
     if found != revision:
         raise BackupError(f"{database} holds revision {found} after the restore, not {revision}")
-    return Restored(Copy(database, found), kept)
+    return found, kept
 
 
 def backups(folder: Path) -> list[Path]:
     """The backups in `folder`, newest first."""
-    if not folder.is_dir():
-        return []
     found = [path for path in folder.glob(f"*{SUFFIX}") if path.is_file()]
     return sorted(found, key=lambda path: path.stat().st_mtime, reverse=True)
