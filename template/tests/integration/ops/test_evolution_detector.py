@@ -110,8 +110,8 @@ def test_frequent_deployments_make_level_2_due_and_the_staging_flag_hold(
     assert report.metrics["team_size"].display == "2"
     assert report.metrics["deployment_frequency"].detail.startswith("6 deployments in the last 2.9")
     assert report.exit_code == EXIT_UPGRADE_DUE
-    assert [result.value for result in report.levels] == [True, None, None]
-    flags = {flag.name: flag.value for flag in report.flags}
+    assert [result.result for result in report.levels] == [True, None, None]
+    flags = {flag.name: flag.result for flag in report.flags}
     assert flags["staging_deployment"] is True
     assert flags["blue_green_deployment"] is None
 
@@ -218,7 +218,7 @@ def test_the_deployment_log_counts_and_shows_production(project: Project) -> Non
     assert report.metrics["production_deployment"].detail == (
         "production entries in .data/deployments.jsonl"
     )
-    assert report.levels[0].value is True
+    assert report.levels[0].result is True
 
 
 def test_a_malformed_trigger_is_a_configuration_error_with_its_position(quiet: Project) -> None:

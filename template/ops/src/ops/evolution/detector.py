@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -21,15 +21,12 @@ from ops.project import Project
 from .config import EVOLUTION_FILE, FLAGS_FILE, ConfigError, command_parser, load_evolution
 from .metrics import Metric, collect, lookup, where_to_set
 from .triggers import (
-    Quantity,
     Trigger,
     TriggerError,
     TriggerSyntaxError,
-    Value,
     evaluate,
     parse,
 )
-from .words import in_words
 
 EXIT_UPGRADE_DUE = 10
 EXIT_CONFIG_ERROR = EXIT_USAGE
@@ -43,7 +40,7 @@ class Result:
 
     name: str  # the level's name (Automated...) or the flag's
     trigger: str
-    value: bool | None  # holds, does not, or unknown
+    result: bool | None  # holds, does not, or unknown
     words: str  # the trigger in plain words, with each value
     unknown: tuple[str, ...]  # names whose values are unknown
     level: int = 0  # 0 for a flag
@@ -52,17 +49,6 @@ class Result:
     @property
     def who(self) -> str:
         return f"level {self.level}" if self.level else f"flag {self.name}"
-
-    def as_dict(self) -> dict[str, Any]:
-        head = {"level": self.level, "name": self.name} if self.level else {"name": self.name}
-        return {
-            **head,
-            "trigger": self.trigger,
-            "words": self.words,
-            **({} if self.level else {"enabled": self.enabled}),
-            "result": self.value,
-            "unknown": list(self.unknown),
-        }
 
 
 @dataclass(frozen=True)
@@ -80,7 +66,7 @@ class Report:
 
     @property
     def due(self) -> list[int]:
-        return [result.level for result in self.levels if result.value is True]
+        return [result.level for result in self.levels if result.result is True]
 
     @property
     def recommendation(self) -> int | None:
@@ -101,7 +87,7 @@ class Report:
         for result in self.levels + [flag for flag in self.flags if not flag.enabled]:
             for name in result.unknown:
                 needs.setdefault(name, [])
-                if result.value is None:
+                if result.result is None:
                     needs[name].append(result.who)
         for name, metric in self.metrics.items():
             if isinstance(metric.value, Mapping):
@@ -113,7 +99,7 @@ class Report:
         return needs
 
     def as_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (the `--json` output)."""
+        """The report as data for the `--json` output."""
         target = self.recommendation
         return {
             "project": self.project.slug,
@@ -121,7 +107,7 @@ class Report:
             "level_name": self.project.level_name(),
             "metrics": {
                 name: {
-                    "value": json_value(metric.value),
+                    "value": metric.value,
                     "display": metric.display,
                     "source": metric.source,
                     "detail": metric.detail,
@@ -132,8 +118,8 @@ class Report:
                 name: {"where": where_to_set(self.metrics, name), "needed_by": needed_by}
                 for name, needed_by in self.unknown.items()
             },
-            "levels": [result.as_dict() for result in self.levels],
-            "flags": [flag.as_dict() for flag in self.flags],
+            "levels": [asdict(result) for result in self.levels],
+            "flags": [asdict(flag) for flag in self.flags],
             "recommendation": None
             if target is None
             else {
@@ -144,15 +130,6 @@ class Report:
             },
             "exit_code": self.exit_code,
         }
-
-
-def json_value(value: Value) -> Any:
-    """A metric's value as JSON-ready data: quantities become {"amount", "unit"}."""
-    if isinstance(value, Quantity):
-        return {"amount": value.amount, "unit": value.unit}
-    if isinstance(value, Mapping):
-        return {unit: json_value(amount) for unit, amount in value.items()}
-    return value
 
 
 def _parse_all(sources: dict[str, str]) -> dict[str, Trigger]:
@@ -192,11 +169,12 @@ def analyse(root: Path, now: datetime | None = None) -> Report:
     def result(where: str, name: str, level: int = 0, enabled: bool = False) -> Result:
         trigger = triggers[where]
         try:
-            value = evaluate(trigger, read)
+            outcome = evaluate(trigger, read)
         except TriggerError as error:
             raise ConfigError(f"{where}: {error}") from None
-        words = in_words(trigger, read)
-        return Result(name, trigger.text, value, words.text, words.unknown, level, enabled)
+        return Result(
+            name, trigger.text, outcome.value, outcome.words, outcome.unknown, level, enabled
+        )
 
     return Report(
         project,
@@ -216,7 +194,7 @@ _WORD = {True: "HOLDS", False: "does not hold", None: "undecided"}
 
 
 def _state(result: Result) -> str:
-    return "enabled" if result.enabled else _WORD[result.value]
+    return "enabled" if result.enabled else _WORD[result.result]
 
 
 def render_text(report: Report) -> str:
@@ -269,13 +247,13 @@ def _advice(report: Report) -> list[str]:
     else:
         advice.append("No upgrade due: no higher level's trigger holds.")
     for result in report.levels:
-        if result.value is None and result.unknown:
+        if result.result is None and result.unknown:
             advice.append(
                 f"Level {result.level} is undecided until "
                 f"{' or '.join(result.unknown)} is known (see where to set them above)."
             )
     for flag in report.flags:
-        if not flag.enabled and flag.value is True:
+        if not flag.enabled and flag.result is True:
             advice.append(
                 f"Flag {flag.name}: its trigger holds ({flag.words}); the level that adds it "
                 "turns it on."
@@ -352,7 +330,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except ConfigError as error:
         return parser.fail(error, EXIT_CONFIG_ERROR)
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
+        # Quantities as {"amount": ..., "unit": ...}
+        print(json.dumps(report.as_dict(), indent=2, default=asdict))
     else:
         print((render_markdown if args.markdown else render_text)(report), end="")
     return report.exit_code

@@ -120,17 +120,7 @@ def tag_deployments(root: Path) -> list[Deployment]:
     return deployments
 
 
-def _parse_time(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-DEPLOYMENT_STARTS = ("deploy", "bluegreen-start")
+STARTS = ("deploy", "bluegreen-start")  # the actions that start a deployment
 
 
 def logged_deployments(root: Path) -> tuple[list[Deployment], int]:
@@ -150,24 +140,16 @@ def logged_deployments(root: Path) -> tuple[list[Deployment], int]:
             continue
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError:
+            when = datetime.fromisoformat(entry.get("time", entry.get("timestamp")))
+        except (ValueError, TypeError, AttributeError):  # not JSON, not an object, no time
             skipped += 1
             continue
-        if not isinstance(entry, dict):
-            skipped += 1
-            continue
-        when = _parse_time(entry.get("time", entry.get("timestamp")))
-        if when is None:
-            skipped += 1
-            continue
-        if entry.get("outcome") == "failed":
-            continue
-        if entry.get("action", "deploy") not in DEPLOYMENT_STARTS:
+        if entry.get("outcome") == "failed" or entry.get("action", "deploy") not in STARTS:
             continue
         commit, environment = entry.get("commit"), entry.get("environment")
         deployments.append(
             Deployment(
-                when,
+                when if when.tzinfo else when.replace(tzinfo=UTC),
                 commit if isinstance(commit, str) and commit != "unknown" else None,
                 DEPLOYMENT_LOG,
                 environment if isinstance(environment, str) else None,
@@ -223,20 +205,12 @@ def test_files(root: Path) -> Iterator[Path]:
 def count_tests(source: str) -> int:
     """Test functions in a module: test_* functions and methods of Test* classes."""
     tree = ast.parse(source)
-    count = 0
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
-            "test"
-        ):
-            count += 1
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            count += sum(
-                1
-                for item in node.body
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-                and item.name.startswith("test")
-            )
-    return count
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name.startswith("Test")]
+    return sum(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+        for body in [tree.body, *(cls.body for cls in classes)]
+        for node in body
+    )
 
 
 def _xml_line_rate(document: bytes) -> str | None:

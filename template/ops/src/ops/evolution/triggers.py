@@ -27,7 +27,10 @@ Grammar (keywords in either case, `when` or `when_` in front is optional):
 
 Evaluation is three-valued: a metric nobody measured or set is unknown, not false.
 `true OR unknown` is true, `false OR unknown` is unknown, `false AND unknown` is false,
-`NOT unknown` is unknown.
+`NOT unknown` is unknown. The same pass writes the trigger in plain words, each
+condition with the value it reads now:
+`when_production_traffic > 1000_users OR uptime_requirement > 99%` reads "more than
+1000 production users (now: unknown) or promised uptime above 99% (now: 99.5%)".
 
 Standard library only, and never `eval`.
 """
@@ -363,35 +366,103 @@ def describe(value: Value) -> str:
     return ", ".join(str(amount) for amount in known.values())
 
 
-def evaluate(trigger: Trigger, lookup: Lookup) -> bool | None:
-    """True, False or None (unknown), by Kleene's three-valued logic; TriggerError on a
-    type mismatch. (words.in_words says why, with each value.)"""
-    return _Evaluator(trigger.text, lookup).node(trigger.tree)
+@dataclass(frozen=True)
+class Outcome:
+    """A trigger evaluated: True, False or None (unknown), the trigger in plain words with
+    "(now: ...)" after each condition, and the names it read whose value is unknown."""
+
+    value: bool | None
+    words: str
+    unknown: tuple[str, ...]
 
 
-class _Evaluator:
+def evaluate(trigger: Trigger, lookup: Lookup) -> Outcome:
+    """The trigger's value by Kleene's three-valued logic, and why, in plain words;
+    TriggerError on a type mismatch."""
+    reader = _Reader(trigger.text, lookup)
+    value, words = reader.node(trigger.tree)
+    return Outcome(value, words, tuple(reader.unknown))
+
+
+# What the number of a comparison counts: "more than 2 people committing".
+COUNTS = {
+    "team_size": "people who committed in the last 90 days",
+    "services": "services",
+    "test_count": "tests",
+    "workflows": "workflows",
+    "production_traffic.users": "production users",
+    "production_traffic.requests_per_minute": "production requests per minute",
+    "user_base": "registered users",
+    "manual_errors": "manual deployment mistakes a month",
+}
+# What is measured in percent or per week: "promised uptime above 99%".
+MEASURES = {
+    "deployment_frequency": "deployments",
+    "coverage": "test coverage",
+    "uptime_requirement": "promised uptime",
+}
+# The true/false metrics, as the condition they state.
+CONDITIONS = {
+    "multiple_services": "more services than the two the template generates",
+    "geographic_distribution": "users in several regions",
+    "handling_user_data": "the project stores personal data",
+    "production_deployment": "a production deployment",
+}
+_MORE = {">": "more than", ">=": "at least", "<": "fewer than", "<=": "at most"}
+_ABOVE = {">": "above", ">=": "at least", "<": "below", "<=": "at most"}
+_OFTEN = {">": "more often than", ">=": "at least", "<": "less often than", "<=": "at most"}
+_EQUAL = {"==": "exactly", "!=": "other than"}
+_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
+
+
+def now(value: Value, unit: str | None = None) -> str:
+    """A value for "(now: ...)": yes/no for true/false, a plain number in `unit`."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Quantity) and value.unit is None and unit is not None:
+        return str(Quantity(value.amount, unit))
+    return describe(value)
+
+
+def spoken(name: str) -> str:
+    """A name as words, for names without a phrase of their own."""
+    return name.replace(".", " ").replace("_", " ")
+
+
+class _Reader:
+    """Evaluates a syntax tree and writes it in words, one node at a time."""
+
     def __init__(self, text: str, lookup: Lookup) -> None:
         self.text = text
         self.lookup = lookup
+        self.unknown: dict[str, None] = {}
 
-    def node(self, node: Node) -> bool | None:
+    def node(self, node: Node, nested: bool = False) -> tuple[bool | None, str]:
         if isinstance(node, BoolOp):
-            values = [self.node(operand) for operand in node.operands]
+            values, texts = zip(*(self.node(child, True) for child in node.operands), strict=True)
+            text = f" {node.op.lower()} ".join(texts)
             decisive = node.op == "OR"  # True decides an OR, False decides an AND
-            if decisive in values:
-                return decisive
-            return None if None in values else not decisive
+            value = decisive if decisive in values else None if None in values else not decisive
+            return value, f"({text})" if nested else text
         if isinstance(node, Not):
-            inner = self.node(node.operand)
-            return None if inner is None else not inner
+            inner, text = self.node(node.operand, True)
+            return None if inner is None else not inner, "not " + text
         if isinstance(node, Truth):
-            return self.truth(node.operand)
-        return self.compare(node)
+            return self.truth(node.operand), self.truth_words(node.operand, True)
+        return self.compare(node), self.compare_words(node)
 
     def operand(self, operand: Operand) -> Value:
-        if isinstance(operand, Literal):
-            return operand.value
-        return self.lookup(operand.name)
+        return operand.value if isinstance(operand, Literal) else self.lookup(operand.name)
+
+    def read(self, name: str, unit: str | None = None) -> tuple[str, Value]:
+        """The name as reported (`<metric>.<unit>` for a per-unit metric) and its value."""
+        value = self.lookup(name)
+        if isinstance(value, Mapping) and unit is not None:
+            name, value = f"{name}.{unit}", value.get(unit)
+        if value is None or describe(value) == "unknown":
+            self.unknown.setdefault(name)
+            value = None
+        return name, value
 
     def truth(self, operand: Operand) -> bool | None:
         value = self.operand(operand)
@@ -428,6 +499,48 @@ class _Evaluator:
         return TriggerError(
             f'"{self.text}": {_label(node.left)} {node.op} {_label(node.right)} {problem}'
         )
+
+    def truth_words(self, operand: Operand, wanted: bool) -> str:
+        if isinstance(operand, Literal):
+            return "always" if operand.value is wanted else "never"
+        name, value = self.read(operand.name)
+        head, _, tail = name.partition(".")
+        if tail == "enabled":
+            phrase = f"the {head} flag is on"
+        elif head == "features" and tail:
+            phrase = f"the {tail} feature is on"
+        else:
+            phrase = CONDITIONS.get(name, spoken(name))
+        return f"{'' if wanted else 'not '}{phrase} (now: {now(value)})"
+
+    def compare_words(self, node: Compare) -> str:
+        op, left, right = node.op, node.left, node.right
+        if isinstance(left, Literal) and isinstance(right, Name):
+            op, left, right = _FLIPPED[op], right, left
+        if not (isinstance(left, Name) and isinstance(right, Literal)):
+            return f"{self.operand_words(left)} {op} {self.operand_words(right)}"
+        limit = right.value
+        if isinstance(limit, bool):
+            return self.truth_words(left, limit is (op == "=="))
+        word_unit = limit.unit not in (None, PERCENT, PER_WEEK)
+        name, value = self.read(left.name, limit.unit if word_unit else None)
+        shown = f"(now: {now(value, limit.unit)})"
+        if limit.unit == PER_WEEK:
+            noun = MEASURES.get(name, spoken(name))
+            every = right.text.lower() if right.text.lower() in FREQUENCIES else str(limit)
+            return f"{noun} {_OFTEN.get(op) or _EQUAL[op]} {every} {shown}"
+        count = COUNTS.get(name)
+        if count is not None:
+            amount = format_amount(limit.amount).replace("_", ",")
+            return f"{_MORE.get(op) or _EQUAL[op]} {amount} {count} {shown}"
+        noun = MEASURES.get(name, spoken(name))
+        return f"{noun} {_ABOVE.get(op) or _EQUAL[op]} {limit} {shown}"
+
+    def operand_words(self, operand: Operand) -> str:
+        if isinstance(operand, Literal):
+            return operand.text
+        name, value = self.read(operand.name)
+        return f"{spoken(name)} (now: {now(value)})"
 
 
 def _label(operand: Operand) -> str:
