@@ -15,6 +15,11 @@ clean working tree). For each rename of that version:
   that overlap the template's change are left between conflict markers.
 
 The old path is removed in every case.
+
+A file that a version removes (its job moved into other modules) is deleted
+by copier's update, edits and all. For each removal listed in ``REMOVED``, a
+copy the owner edited is written back from the last commit and reported, so
+the edits can be carried over by hand; an unedited copy stays deleted.
 """
 
 from __future__ import annotations
@@ -50,7 +55,10 @@ RENAMES: dict[str, list[tuple[str, str]]] = {
         ("scripts/monitoring/dashboard_html.py", "ops/src/ops/monitoring/dashboard_html.py"),
         ("scripts/monitoring/deployments.py", "ops/src/ops/monitoring/deployments.py"),
         ("scripts/monitoring/dora.py", "ops/src/ops/monitoring/dora.py"),
-        ("scripts/monitoring/environment_status.py", "ops/src/ops/monitoring/environment_status.py"),
+        (
+            "scripts/monitoring/environment_status.py",
+            "ops/src/ops/monitoring/environment_status.py",
+        ),
         ("scripts/analytics/__init__.py", "ops/src/ops/analytics/__init__.py"),
         ("scripts/analytics/experiments.py", "ops/src/ops/analytics/experiments.py"),
         ("scripts/deploy/smoke_test.py", "ops/src/ops/deploy/smoke_test.py"),
@@ -90,8 +98,14 @@ RENAMES: dict[str, list[tuple[str, str]]] = {
         ("tests/unit/test_evolution_triggers.py", "tests/unit/ops/test_evolution_triggers.py"),
         ("tests/unit/test_evolution_words.py", "tests/unit/ops/test_evolution_words.py"),
         ("tests/unit/test_formatting.py", "tests/unit/services/test_formatting.py"),
-        ("tests/unit/test_formatting_messages.py", "tests/unit/services/test_formatting_messages.py"),
-        ("tests/unit/test_generators_deployment.py", "tests/unit/ops/test_generators_deployment.py"),
+        (
+            "tests/unit/test_formatting_messages.py",
+            "tests/unit/services/test_formatting_messages.py",
+        ),
+        (
+            "tests/unit/test_generators_deployment.py",
+            "tests/unit/ops/test_generators_deployment.py",
+        ),
         ("tests/unit/test_generators_docs.py", "tests/unit/ops/test_generators_docs.py"),
         ("tests/unit/test_generators_tests.py", "tests/unit/ops/test_generators_tests.py"),
         ("tests/unit/test_market_cache.py", "tests/unit/services/test_market_cache.py"),
@@ -106,29 +120,72 @@ RENAMES: dict[str, list[tuple[str, str]]] = {
         ("tests/unit/test_health_check.py", "tests/unit/ops/test_health_check.py"),
         ("tests/unit/test_monitoring_stack.py", "tests/unit/ops/test_monitoring_stack.py"),
         ("tests/unit/test_prometheus_config.py", "tests/unit/ops/test_prometheus_config.py"),
-        ("tests/unit/test_production_environment.py", "tests/unit/ops/test_production_environment.py"),
+        (
+            "tests/unit/test_production_environment.py",
+            "tests/unit/ops/test_production_environment.py",
+        ),
         ("tests/unit/test_promotion.py", "tests/unit/ops/test_promotion.py"),
         ("tests/unit/test_release_commitizen.py", "tests/unit/ops/test_release_commitizen.py"),
-        ("tests/unit/test_ecs_deploy_parameters.py", "tests/unit/ops/test_ecs_deploy_parameters.py"),
+        (
+            "tests/unit/test_ecs_deploy_parameters.py",
+            "tests/unit/ops/test_ecs_deploy_parameters.py",
+        ),
         ("tests/unit/test_ecs_deploy_units.py", "tests/unit/ops/test_ecs_deploy_units.py"),
         ("tests/unit/test_env_examples.py", "tests/unit/services/test_env_examples.py"),
         ("tests/unit/test_smoke_test.py", "tests/unit/ops/test_smoke_test.py"),
-        ("tests/unit/test_telegram_webhook_script.py", "tests/unit/ops/test_telegram_webhook_script.py"),
-        ("tests/integration/test_alert_delivery.py", "tests/integration/services/test_alert_delivery.py"),
-        ("tests/integration/test_bot_market_replies.py", "tests/integration/services/test_bot_market_replies.py"),
-        ("tests/integration/test_evolution_detector.py", "tests/integration/ops/test_evolution_detector.py"),
+        (
+            "tests/unit/test_telegram_webhook_script.py",
+            "tests/unit/ops/test_telegram_webhook_script.py",
+        ),
+        (
+            "tests/integration/test_alert_delivery.py",
+            "tests/integration/services/test_alert_delivery.py",
+        ),
+        (
+            "tests/integration/test_bot_market_replies.py",
+            "tests/integration/services/test_bot_market_replies.py",
+        ),
+        (
+            "tests/integration/test_evolution_detector.py",
+            "tests/integration/ops/test_evolution_detector.py",
+        ),
         ("tests/integration/test_market_api.py", "tests/integration/services/test_market_api.py"),
-        ("tests/integration/test_market_exchange_binance.py", "tests/integration/services/test_market_exchange_binance.py"),
-        ("tests/integration/test_market_exchange_markets.py", "tests/integration/services/test_market_exchange_markets.py"),
-        ("tests/integration/test_market_exchange_okx.py", "tests/integration/services/test_market_exchange_okx.py"),
-        ("tests/integration/test_market_faults.py", "tests/integration/services/test_market_faults.py"),
+        (
+            "tests/integration/test_market_exchange_binance.py",
+            "tests/integration/services/test_market_exchange_binance.py",
+        ),
+        (
+            "tests/integration/test_market_exchange_markets.py",
+            "tests/integration/services/test_market_exchange_markets.py",
+        ),
+        (
+            "tests/integration/test_market_exchange_okx.py",
+            "tests/integration/services/test_market_exchange_okx.py",
+        ),
+        (
+            "tests/integration/test_market_faults.py",
+            "tests/integration/services/test_market_faults.py",
+        ),
         ("tests/integration/test_dashboard_aws.py", "tests/integration/ops/test_dashboard_aws.py"),
-        ("tests/integration/test_ecs_deploy_bluegreen.py", "tests/integration/ops/test_ecs_deploy_bluegreen.py"),
-        ("tests/integration/test_ecs_deploy_migrate.py", "tests/integration/ops/test_ecs_deploy_migrate.py"),
+        (
+            "tests/integration/test_ecs_deploy_bluegreen.py",
+            "tests/integration/ops/test_ecs_deploy_bluegreen.py",
+        ),
+        (
+            "tests/integration/test_ecs_deploy_migrate.py",
+            "tests/integration/ops/test_ecs_deploy_migrate.py",
+        ),
         ("tests/integration/test_ecs_deploy.py", "tests/integration/ops/test_ecs_deploy.py"),
-        ("tests/integration/test_ecs_deploy_wait.py", "tests/integration/ops/test_ecs_deploy_wait.py"),
+        (
+            "tests/integration/test_ecs_deploy_wait.py",
+            "tests/integration/ops/test_ecs_deploy_wait.py",
+        ),
     ],
 }
+
+# version -> (path that version removed, where its job went), relative to the
+# project root
+REMOVED: dict[str, list[tuple[str, str]]] = {}
 
 # relative path -> that file's text, or None when there is no such file
 Rendering = Callable[[str], "str | None"]
@@ -174,6 +231,25 @@ def move_files(project: Path, version: str, committed: Rendering, previous: Rend
             report.append(f"moved {old} -> {new} ({outcome})")
         source.unlink(missing_ok=True)
         Path(f"{source}.rej").unlink(missing_ok=True)
+    return report
+
+
+def keep_edited_removals(
+    project: Path, version: str, committed: Rendering, previous: Rendering
+) -> list[str]:
+    """Write back each file of `version`'s removals that the owner edited."""
+    report = []
+    for old, successor in REMOVED.get(version, []):
+        ours = committed(old)
+        target = project / old
+        if ours is None or target.exists() or ours == previous(old):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(ours)
+        report.append(
+            f"kept {old}, which you edited: {version} removed it ({successor}); "
+            "carry your edits over, then delete it"
+        )
     return report
 
 
@@ -231,7 +307,10 @@ def main(argv: list[str]) -> int:
         print("usage: move_files.py PROJECT_DIR VERSION", file=sys.stderr)
         return 2
     project, version = Path(argv[0]), argv[1]
-    for line in move_files(project, version, last_commit(project), previous_version(project)):
+    committed, previous = last_commit(project), previous_version(project)
+    report = move_files(project, version, committed, previous)
+    report += keep_edited_removals(project, version, committed, previous)
+    for line in report:
         print(f"cica migration {version}: {line}", file=sys.stderr)
     return 0
 
