@@ -18,11 +18,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO
 
+import httpx
 from dotenv import dotenv_values
 
 from ops.project import project_root
@@ -34,9 +34,7 @@ STOP_TIMEOUT = 10.0
 def _settings() -> dict[str, str]:
     """`.env` overlaid by the environment, as the services themselves read them."""
     from_file = dotenv_values(project_root() / ".env")
-    merged = {key: value for key, value in from_file.items() if value is not None}
-    merged.update(os.environ)
-    return merged
+    return {**{key: value for key, value in from_file.items() if value is not None}, **os.environ}
 
 
 def installed_script(name: str) -> str | None:
@@ -53,10 +51,8 @@ def _script(name: str) -> str:
 
 def _healthy(url: str) -> bool:
     try:
-        # `url` is always the http:// URL main() builds, never a file: or custom scheme.
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310  # nosec B310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
+        return httpx.get(f"{url}/health", timeout=1, trust_env=False).status_code == 200
+    except httpx.HTTPError:
         return False
 
 
@@ -85,7 +81,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def _start_market_data(
     settings: dict[str, str], url: str, console: bool
-) -> tuple[subprocess.Popen[bytes], Path | None]:
+) -> subprocess.Popen[bytes]:
     log: Path | None = None
     sink: IO[bytes] | None = None
     if console:
@@ -93,7 +89,7 @@ def _start_market_data(
         log = project_root() / settings.get("DATA_DIR", ".data") / "market-data.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         sink = log.open("ab")
-    try:
+    with sink or nullcontext():
         process = subprocess.Popen(
             [_script("market-data")],
             cwd=project_root(),
@@ -103,12 +99,9 @@ def _start_market_data(
             # Its own session: Ctrl-C reaches the bot, and this script stops market-data.
             start_new_session=True,
         )
-    finally:
-        if sink is not None:
-            sink.close()
     print(f"market-data: starting on {url}" + (f" (log: {log})" if log else ""), flush=True)
     _wait_for_health(url, process, log)
-    return process, log
+    return process
 
 
 def _reachable(host: str) -> str:
@@ -145,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if _healthy(url):
         print(f"market-data: already running on {url}, using it", flush=True)
     else:
-        market, _ = _start_market_data(settings, url, console)
+        market = _start_market_data(settings, url, console)
 
     bot_command = [_script("telegram-bot"), *(["--console"] if console else [])]
     bot = subprocess.Popen(
