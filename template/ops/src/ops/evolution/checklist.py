@@ -12,6 +12,7 @@ repository item is missing; 2 bad usage or configuration.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import re
 from collections.abc import Callable, Iterator
@@ -24,9 +25,9 @@ from typing import Any
 import yaml
 
 from ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from ops.project import EVOLUTION_FILE, Project, ProjectError, load_project
+from ops.project import EVOLUTION_FILE, Project, load_project
 
-from .config import command_parser
+from .config import ConfigError, command_parser, run
 from .metrics import count_tests, service_dirs
 
 EXIT_MISSING = EXIT_FAILED
@@ -347,15 +348,15 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a repository item is missing (for CI)"
     )
-    args = parser.parse_args(argv)
-    try:
-        project = load_project(args.project_dir)
-    except ProjectError as error:
-        return parser.fail(error, EXIT_CONFIG_ERROR)
+    return run(parser, argv, _checklist)
+
+
+def _checklist(args: argparse.Namespace) -> int:
+    project = load_project(args.project_dir)
     level = project.level if args.level is None else args.level
     if level not in project.levels:
         choices = ", ".join(map(str, project.levels))
-        parser.error(f"argument --level: invalid choice: {level} (choose from {choices})")
+        raise ConfigError(f"argument --level: invalid choice: {level} (choose from {choices})")
     results = check_level(project.root, level)
     print(render(Repo(project), level, results), end="")
     if args.strict and not all(result.done for _, result in results):

@@ -8,11 +8,12 @@ commands print it and exit 2 instead of showing a traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ops.cli import OneLineParser
+from ops.cli import EXIT_USAGE, OneLineParser
 from ops.project import EVOLUTION_FILE, Project, load_project, read_mapping
 from ops.project import ProjectError as ConfigError
 
@@ -110,6 +111,15 @@ def load_flags(root: Path) -> dict[str, Flag]:
             raise ConfigError(f"{FLAGS_FILE}: features.{name}.trigger must be a string")
         flags[name] = Flag(name, spec.get("enabled") is True, trigger)
     return flags
+
+
+def run(parser: OneLineParser, argv: list[str] | None, command: Callable[..., int]) -> int:
+    """`command(args)`'s exit code; a configuration error is one line and exit code 2."""
+    args = parser.parse_args(argv)
+    try:
+        return command(args)
+    except ConfigError as error:
+        return parser.fail(error, EXIT_USAGE)
 
 
 def command_parser(prog: str, description: str, epilog: str, root: Path | None) -> OneLineParser:

@@ -6,6 +6,7 @@ error (a malformed trigger, an invalid figure, a missing file).
 
 from __future__ import annotations
 
+import argparse
 import json
 import textwrap
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from typing import Any
 from ops.cli import EXIT_OK, EXIT_USAGE
 from ops.project import Project
 
-from .config import EVOLUTION_FILE, FLAGS_FILE, ConfigError, command_parser, load_evolution
+from .config import EVOLUTION_FILE, FLAGS_FILE, ConfigError, command_parser, load_evolution, run
 from .metrics import Metric, collect, lookup, where_to_set
 from .triggers import (
     Trigger,
@@ -324,11 +325,11 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     output.add_argument(
         "--markdown", action="store_true", help="print the report as Markdown (job summaries)"
     )
-    args = parser.parse_args(argv)
-    try:
-        report = analyse(args.project_dir)
-    except ConfigError as error:
-        return parser.fail(error, EXIT_CONFIG_ERROR)
+    return run(parser, argv, _report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    report = analyse(args.project_dir)
     if args.json:
         # Quantities as {"amount": ..., "unit": ...}
         print(json.dumps(report.as_dict(), indent=2, default=asdict))

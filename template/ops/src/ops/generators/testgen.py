@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from string import Template
 from typing import Any
 
 from ops.cli import EXIT_OK, EXIT_USAGE, OneLineParser, output
@@ -327,57 +328,11 @@ def lets_through(module: types.ModuleType, function: Callable[..., Any]) -> bool
 
 
 # The bot's BotServices cannot be drawn: a module-scoped fixture builds it from the
-# project's offline pieces (`{prefix}`: the project's package prefix), and the tests
-# that take it draw their other arguments from its world (what the bot's parser hands
-# to the commands). market-data refuses unknown symbols and bad periods (4xx):
-# `respond` turns that into a usage reply, the commands it calls let it through.
-SERVICES_IMPORTS = """
-from collections.abc import Iterator
-from decimal import Decimal
-
-import httpx
-
-from {prefix}_common.flags import FeatureFlags
-from {prefix}_common.storage import Storage
-from {prefix}_common.symbols import normalize_symbol
-from {prefix}_market_data.app import create_app
-from {prefix}_market_data.settings import MarketDataSettings
-from {prefix}_telegram_bot.client import MarketDataClient
-from {prefix}_telegram_bot.core import HANDLERS
-from {prefix}_telegram_bot.alert_rules import MAX_PRICE
-from {prefix}_telegram_bot.parsing import MAX_ATR_PERIOD
-from {prefix}_telegram_bot.settings import BotSettings
-"""
-SERVICES_FIXTURE = '''
-DEFAULT_SYMBOLS = BotSettings.model_validate({}).default_symbols  # no env vars, no .env
-# What the parser (parsing.py) hands to the commands: symbols market-data knows and
-# well-formed ones it does not, ATR periods, positive prices; and any command name.
-SYMBOLS = st.sampled_from(DEFAULT_SYMBOLS) | st.from_regex(r"[a-z0-9]{2,10}", fullmatch=True).map(
-    normalize_symbol
-)
-PERIODS = st.integers(min_value=1, max_value=MAX_ATR_PERIOD)
-PRICES = st.decimals(min_value=Decimal("0.00000001"), max_value=MAX_PRICE - 1, places=8)
-COMMANDS = st.sampled_from(sorted(HANDLERS)) | st.text(max_size=12)
-
-
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServices]:
-    """The bot's services on the project's offline pieces: market-data in process on its
-    sample provider, SQLite databases in a temporary folder, every flag at its default."""
-    folder = tmp_path_factory.mktemp("services")
-    market_settings = MarketDataSettings.model_validate(
-        {"market_data_provider": "sample", "environment": "local"}
-    )
-    market_storage = Storage(f"sqlite:///{folder / 'market-data.sqlite3'}")
-    app = create_app(market_settings, storage=market_storage, flags=FeatureFlags())
-    market = MarketDataClient("http://market-data", transport=httpx.ASGITransport(app=app))
-    storage = Storage(f"sqlite:///{folder / 'bot.sqlite3'}")
-    storage.ping()  # creates the tables now, not within the first example's deadline
-    yield BotServices(market, storage, FeatureFlags(), DEFAULT_SYMBOLS, "test", "local")
-    asyncio.run(market.aclose())
-    storage.close()
-    market_storage.close()
-'''
+# project's offline pieces (bot_services.py.txt, ${prefix} the project's package prefix),
+# and the tests that take it draw their other arguments from its world (what the bot's
+# parser hands to the commands). market-data refuses unknown symbols and bad periods
+# (4xx): `respond` turns that into a usage reply, the commands it calls let it through.
+SERVICES_FIXTURE = Template((Path(__file__).parent / "bot_services.py.txt").read_text())
 SERVICES_ARGUMENTS = {
     "symbol": "SYMBOLS",
     "symbols": "st.lists(SYMBOLS, max_size=4)",
@@ -606,13 +561,11 @@ def generate(module: types.ModuleType, only: str | None = None) -> tuple[str, li
     if left_out:
         lines += ["", "The functions left out are listed below, each with the reason."]
     lines += ['"""', HEADER]
-    lines += [SERVICES_IMPORTS.format(prefix=prefix)] if prefix is not None else []
     lines += sorted(f"from {module} import {name}" for module, name in imports)
-    lines += [""]
+    lines += [SERVICES_FIXTURE.substitute(prefix=prefix)] if prefix is not None else [""]
     for constant, strategy in CONSTANTS.items():
         if re.search(rf"\b{constant}\b", body):
             lines.append(f"{constant} = {strategy}")
-    lines += [SERVICES_FIXTURE.rstrip()] if prefix is not None else []
     if left_out:
         lines += ["", "# Left out, to test by hand:"]
         for plan in left_out:
