@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 from cfn_flip import load_yaml  # type: ignore[import-untyped]
 
 from ops.project import current_project, project_root
@@ -36,6 +35,7 @@ from .errors import (
     error_code,
     from_client_error,
 )
+from .progress import waiter_config
 from .project import (
     app_stack_name,
     bootstrap_stack_name,
@@ -52,8 +52,6 @@ CAPABILITIES: Final[tuple[Literal["CAPABILITY_IAM"], ...]] = ("CAPABILITY_IAM",)
 EXECUTION_ROLE_OUTPUT: Final = "CloudFormationExecutionRoleArn"
 TEMPLATE_BUCKET_OUTPUT: Final = "TemplateBucketName"
 NO_CHANGES: Final = ("didn't contain changes", "No updates are to be performed")
-# Stack states from which a change set can be executed, and the ones a change ends in.
-SETTLED_OK: Final = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE")
 KINDS: Final = ("shared", "app", "monitoring")
 
 
@@ -190,9 +188,6 @@ def report(title: str, summaries: Sequence[ChangeSetSummary]) -> str:
 
 
 # ------------------------------------------------------------------ AWS
-Sleep = Callable[[float], None]
-
-
 @dataclass
 class ChangeSets:
     """Create, describe, execute and delete the change sets of the project's stacks."""
@@ -201,8 +196,6 @@ class ChangeSets:
     s3: S3Client
     interval: float = 5.0
     timeout: float = 3600.0
-    sleep: Sleep = time.sleep
-    clock: Callable[[], float] = time.monotonic
 
     def stack_status(self, name: str) -> str | None:
         """The stack's status; None when it does not exist (or only holds a change set)."""
@@ -273,28 +266,24 @@ class ChangeSets:
 
     def describe(self, stack: str, name: str) -> ChangeSetSummary:
         """The change set once it is worked out: every page of its resource changes."""
-        deadline = self.clock() + self.timeout
-        while True:
-            with aws_call(f"describe change set {name} of {stack}"):
-                page = self.cloudformation.describe_change_set(StackName=stack, ChangeSetName=name)
-            status = page.get("Status", "")
-            if status == "FAILED":
-                reason = " ".join(str(page.get("StatusReason", "")).split())
-                if any(marker in reason for marker in NO_CHANGES):
-                    return ChangeSetSummary(stack, name, "no changes")
-                return ChangeSetSummary(stack, name, "failed", reason=reason)
-            if status == "CREATE_COMPLETE":
-                break
-            if self.clock() >= deadline:
-                raise TimedOutError(f"change set {name} of {stack} still {status}")
-            self.sleep(self.interval)
-        changes = list(page.get("Changes", []))
-        while page.get("NextToken"):
-            with aws_call(f"describe change set {name} of {stack}"):
-                page = self.cloudformation.describe_change_set(
-                    StackName=stack, ChangeSetName=name, NextToken=page["NextToken"]
-                )
-            changes += page.get("Changes", [])
+        waiter = self.cloudformation.get_waiter("change_set_create_complete")
+        try:
+            waiter.wait(
+                StackName=stack,
+                ChangeSetName=name,
+                WaiterConfig=waiter_config(self.timeout, self.interval),
+            )
+        except WaiterError as exc:
+            reason = " ".join(str(exc.last_response.get("StatusReason", exc)).split())
+            status = "no changes" if any(marker in reason for marker in NO_CHANGES) else "failed"
+            return ChangeSetSummary(stack, name, status, reason=reason)
+        with aws_call(f"describe change set {name} of {stack}"):
+            pages = self.cloudformation.get_paginator("describe_change_set")
+            changes = [
+                change
+                for page in pages.paginate(StackName=stack, ChangeSetName=name)
+                for change in page.get("Changes", [])
+            ]
         resources = tuple(ResourceChange.of(c) for c in changes if c.get("Type") == "Resource")
         return ChangeSetSummary(stack, name, "ready", resources)
 
@@ -312,17 +301,19 @@ class ChangeSets:
             self.cloudformation.execute_change_set(
                 StackName=summary.stack, ChangeSetName=summary.change_set
             )
-        deadline = self.clock() + self.timeout
-        while True:
+        waiter = self.cloudformation.get_waiter("stack_update_complete")
+        try:
+            waiter.wait(
+                StackName=summary.stack, WaiterConfig=waiter_config(self.timeout, self.interval)
+            )
+        except WaiterError as exc:
             status = self.stack_status(summary.stack) or "DELETED"
-            if status in SETTLED_OK:
-                return status
-            if status.endswith(("_FAILED", "ROLLBACK_COMPLETE")) or status == "DELETED":
-                cause = self.failure(summary.stack)
-                raise DeployError(f"{summary.stack} ended in {status}: {cause}")
-            if self.clock() >= deadline:
-                raise TimedOutError(f"{summary.stack} still {status} after {self.timeout:.0f} s")
-            self.sleep(self.interval)
+            if exc.kwargs.get("reason") == "Max attempts exceeded":
+                after = f"after {self.timeout:.0f} s"
+                raise TimedOutError(f"{summary.stack} still {status} {after}") from None
+            cause = self.failure(summary.stack)
+            raise DeployError(f"{summary.stack} ended in {status}: {cause}") from None
+        return "UPDATE_COMPLETE"
 
     def failure(self, stack: str) -> str:
         """The first failed resource of the stack's latest events, for the error line."""

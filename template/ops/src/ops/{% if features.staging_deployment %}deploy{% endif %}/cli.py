@@ -47,20 +47,12 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-)
-
-from ops.cli import EXIT_FAILED, EXIT_USAGE, OneLineParser
+from ops.cli import OneLineParser
 from ops.project import current_project
 
 from . import infra, migrate, rolling, stack
 from .commands import PROG, Clients, Subcommands
-from .errors import DeployError
+from .errors import reported
 
 # feature -> the module of its subcommands (it exists only at the levels with it)
 BY_FEATURE = {
@@ -102,25 +94,7 @@ def main(
     environ = os.environ if environ is None else environ
     parser = build_parser(environ)
     args = parser.parse_args(argv)
-    try:
-        code: int = args.run(args, clients(args.region), environ)
-    except DeployError as exc:
-        message, code = str(exc), exc.exit_code
-    except NoCredentialsError:
-        message = (
-            "no AWS credentials: in GitHub Actions assume the deploy role "
-            "(aws-actions/configure-aws-credentials); locally `aws sso login` or AWS_PROFILE"
-        )
-        code = EXIT_USAGE
-    except NoRegionError:
-        message, code = "no AWS region: pass --region or set AWS_REGION", EXIT_USAGE
-    except EndpointConnectionError as exc:
-        message, code = f"cannot reach AWS: {exc}", EXIT_FAILED
-    except (ClientError, BotoCoreError) as exc:
-        message, code = " ".join(str(exc).split()), EXIT_FAILED
-    else:
-        return code
-    return parser.fail(message, code)
+    return reported(parser, lambda: int(args.run(args, clients(args.region), environ)))
 
 
 if __name__ == "__main__":

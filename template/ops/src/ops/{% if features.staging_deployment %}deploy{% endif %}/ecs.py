@@ -3,18 +3,15 @@ revisions, roll them back, and wait until they are stable."""
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import WaiterError
 
 from .errors import ConfigError, DeployError, TimedOutError, aws_call
 from .images import tag_of
 from .progress import Progress, after_each, ecs_service_link, tasks
+from .progress import run_waiter as run_waiter  # ops.backup.rds imports it from here
 from .project import APPS, cluster_name, repository_name, service_name
 from .taskdefs import (
     TAG_PREVIOUS,
@@ -101,32 +98,6 @@ class Rollback:
     service: Service
     bad: str
     target: str
-
-
-def run_waiter(
-    wait: Callable[..., None],
-    timeout: int,
-    interval: int,
-    what: str,
-    timed_out: Callable[[], DeployError],
-    watch: AbstractContextManager[None] | None = None,
-    **params: Any,
-) -> None:
-    """Run a botocore waiter's `wait` every `interval` s for at most `timeout` s,
-    inside `watch` (which prints each poll: progress.after_each).
-
-    When the time runs out it raises what `timed_out` returns; a terminal state
-    (a service gone, say) or an AWS error is a DeployError at once.
-    """
-    delay = max(1, min(interval, timeout))
-    config = {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
-    try:
-        with aws_call(f"wait for {what}"), watch or nullcontext():
-            wait(**params, WaiterConfig=config)
-    except WaiterError as exc:
-        if exc.kwargs.get("reason") == "Max attempts exceeded":
-            raise timed_out() from None
-        raise DeployError(f"waiting for {what} failed: {exc}") from None
 
 
 class EcsEnvironment:

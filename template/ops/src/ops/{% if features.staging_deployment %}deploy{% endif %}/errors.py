@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+)
 
-from ops.cli import EXIT_FAILED, EXIT_USAGE
+from ops.cli import EXIT_FAILED, EXIT_USAGE, OneLineParser
+from ops.project import ProjectError
 
 
 class DeployError(Exception):
@@ -84,3 +91,27 @@ def aws_call(
         code = error_code(exc)
         if code not in ignore:
             raise (known or {}).get(code) or from_client_error(exc, action) from None
+
+
+def reported(parser: OneLineParser, command: Callable[[], int]) -> int:
+    """The exit code of `command()`, or of its error, which goes to stderr as one line:
+    2 for a ConfigError, the project's files, credentials or the region, 1 for the rest."""
+    try:
+        return command()
+    except DeployError as exc:
+        message, code = str(exc), exc.exit_code
+    except ProjectError as exc:
+        message, code = str(exc), EXIT_USAGE
+    except NoCredentialsError:
+        message = (
+            "no AWS credentials: in GitHub Actions assume the deploy role "
+            "(aws-actions/configure-aws-credentials); locally `aws sso login` or AWS_PROFILE"
+        )
+        code = EXIT_USAGE
+    except NoRegionError:
+        message, code = "no AWS region: pass --region or set AWS_REGION", EXIT_USAGE
+    except EndpointConnectionError as exc:
+        message, code = f"cannot reach AWS: {exc}", EXIT_FAILED
+    except (ClientError, BotoCoreError) as exc:
+        message, code = " ".join(str(exc).split()), EXIT_FAILED
+    return parser.fail(message, code)

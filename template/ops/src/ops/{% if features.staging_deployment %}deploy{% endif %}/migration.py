@@ -28,9 +28,9 @@ from botocore.exceptions import ClientError
 
 from ops.project import current_project
 
-from .ecs import EcsEnvironment, run_waiter
+from .ecs import EcsEnvironment
 from .errors import ConfigError, DeployError, TimedOutError, aws_call, from_client_error
-from .progress import NOT_APPLICABLE, Progress, after_each, ecs_task_link, tasks
+from .progress import NOT_APPLICABLE, Progress, after_each, ecs_task_link, run_waiter, tasks
 from .project import migration_family
 from .taskdefs import new_revision_request, revision_name
 

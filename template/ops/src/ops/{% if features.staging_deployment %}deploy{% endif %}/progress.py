@@ -10,12 +10,18 @@ and until its timeout, and the AWS console page to watch.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from botocore.exceptions import WaiterError
+
+from .errors import DeployError, aws_call
+
 Log = Callable[[str], None]
+Seen = Callable[[Mapping[str, Any]], None]
 NOT_APPLICABLE = "n/a"
 
 
@@ -83,9 +89,7 @@ class Progress:
 
 
 @contextmanager
-def after_each(
-    client: Any, operation: str, seen: Callable[[Mapping[str, Any]], None]
-) -> Iterator[None]:
+def after_each(client: Any, operation: str, seen: Seen) -> Iterator[None]:
     """Call `seen` with the answer of every successful `operation` (DescribeServices...)
     the client makes inside the block: a botocore waiter's polls, for one."""
     event = f"after-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
@@ -99,3 +103,36 @@ def after_each(
         yield
     finally:
         client.meta.events.unregister(event, handler)
+
+
+def waiter_config(timeout: float, interval: float) -> Any:
+    """A botocore waiter's WaiterConfig: poll every `interval` s for at most `timeout` s."""
+    delay = min(interval, timeout)
+    return {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
+
+
+def run_waiter(
+    wait: Callable[..., None],
+    timeout: float,
+    interval: float,
+    what: str,
+    timed_out: Callable[[], DeployError],
+    watch: AbstractContextManager[None] | None = None,
+    failed: Callable[[Mapping[str, Any]], DeployError] | None = None,
+    **params: Any,
+) -> None:
+    """Run a botocore waiter's `wait` every `interval` s for at most `timeout` s,
+    inside `watch` (which prints each poll: after_each).
+
+    When the time runs out it raises what `timed_out` returns; on a terminal state
+    what `failed` makes of the last answer, else (or on an AWS error) a DeployError.
+    """
+    try:
+        with aws_call(f"wait for {what}"), watch or nullcontext():
+            wait(**params, WaiterConfig=waiter_config(timeout, interval))
+    except WaiterError as exc:
+        if exc.kwargs.get("reason") == "Max attempts exceeded":
+            raise timed_out() from None
+        if failed is not None and exc.last_response and "Error" not in exc.last_response:
+            raise failed(exc.last_response) from None
+        raise DeployError(f"waiting for {what} failed: {exc}") from None

@@ -50,24 +50,17 @@ def parse_symbol(value: str) -> str:
     return symbol
 
 
-async def check_service(checker: Checker, base: str) -> str:
-    """/health is healthy and /readiness ready (health-check's verdict)."""
+async def check_service(checker: Checker, base: str, bot: bool = False) -> str:
+    """/health is healthy and /readiness ready (health-check's verdict). The bot is ready
+    when its database, market-data and the Telegram Bot API answer; a bot without a
+    /readiness is not the bot."""
     found = await checker.check(base)
     if not found.healthy:
         raise CheckError(f"{found.status}: {found.detail}")
+    if bot and found.ready is None:
+        raise CheckError(f"no /readiness at {base}: is this the bot?")
     ready = "ready" if found.ready else "no /readiness"
     return f"{found.service} {found.version} in {found.environment}, {ready}"
-
-
-async def check_bot(checker: Checker, bot_url: str) -> str:
-    """The bot's /health is healthy and its /readiness ready (its database, market-data and
-    the Telegram Bot API answer); a /readiness that is missing means the bot is not there."""
-    found = await checker.check(bot_url)
-    if not found.healthy:
-        raise CheckError(f"{found.status}: {found.detail}")
-    if found.ready is None:
-        raise CheckError(f"no /readiness at {bot_url}: is this the bot?")
-    return f"{found.service} {found.version} in {found.environment}, ready"
 
 
 async def check_price(checker: Checker, base: str, symbol: str) -> str:
@@ -119,7 +112,10 @@ async def smoke_test(args: argparse.Namespace) -> tuple[int, int]:
         checks: list[tuple[str, Check]] = [
             ("service", lambda: check_service(checker, args.base_url)),
             ("/v1/price", lambda: check_price(checker, args.base_url, args.symbol)),
-            ("bot", lambda: check_bot(checker, args.bot_url or args.base_url + BOT_PATH)),
+            (
+                "bot",
+                lambda: check_service(checker, args.bot_url or args.base_url + BOT_PATH, bot=True),
+            ),
         ]
         failures = await run_checks(checks, args.attempts, args.interval, out=print)
         return failures, len(checks)

@@ -42,9 +42,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, OneLineParser
+from ops.cli import EXIT_OK, OneLineParser, bounded
 
-from .errors import ConfigError, error_code
+from .errors import ConfigError, DeployError, aws_call, reported
 from .project import secret_name
 from .stackparams import default_path, load
 
@@ -54,14 +54,6 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # asks for the same, telegram_app.ALLOWED_UPDATES; a test keeps the two equal).
 ALLOWED_UPDATES = ("message", "callback_query")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-class WebhookError(Exception):
-    """A failure to report as one line, with its exit code."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def build_parser() -> OneLineParser:
@@ -92,7 +84,10 @@ def build_parser() -> OneLineParser:
         help="default: infrastructure/aws/parameters/ENVIRONMENT.json",
     )
     set_parser.add_argument(
-        "--max-connections", type=int, default=40, help="parallel deliveries (1-100)"
+        "--max-connections",
+        type=bounded(1, 100, "a whole number", whole=True),
+        default=40,
+        help="parallel deliveries (1-100)",
     )
     set_parser.add_argument(
         "--drop-pending-updates", action="store_true", help="discard updates waiting at Telegram"
@@ -112,26 +107,10 @@ def build_parser() -> OneLineParser:
 def read_secret(secret_id: str, region: str | None) -> str:
     """One Secrets Manager secret's string (boto3 is imported only when needed)."""
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-    try:
-        client = boto3.client("secretsmanager", region_name=region)
-        value = client.get_secret_value(SecretId=secret_id).get("SecretString", "")
-    except NoCredentialsError:
-        raise WebhookError(
-            f"no AWS credentials to read {secret_id}: set TELEGRAM_BOT_TOKEN and "
-            "TELEGRAM_WEBHOOK_SECRET, or log in to AWS",
-            EXIT_USAGE,
-        ) from None
-    except NoRegionError:
-        raise WebhookError("no AWS region: pass --region or set AWS_REGION", EXIT_USAGE) from None
-    except ClientError as exc:
-        raise WebhookError(
-            f"cannot read the secret {secret_id}: {error_code(exc)}", EXIT_USAGE
-        ) from None
-    except BotoCoreError as exc:
-        raise WebhookError(f"cannot read the secret {secret_id}: {exc}", EXIT_USAGE) from None
-    return value.strip()
+    client = boto3.client("secretsmanager", region_name=region)
+    with aws_call(f"read the secret {secret_id}"):
+        return client.get_secret_value(SecretId=secret_id).get("SecretString", "").strip()
 
 
 SecretReader = Callable[[str, str | None], str]
@@ -174,9 +153,9 @@ def setting(
         region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
         value = secrets(secret_name(args.environment, which.secret), region)
     if not value:
-        raise WebhookError(which.missing, EXIT_USAGE)
+        raise ConfigError(which.missing)
     if not which.pattern.match(value):
-        raise WebhookError(which.malformed, EXIT_USAGE)
+        raise ConfigError(which.malformed)
     return value
 
 
@@ -184,13 +163,12 @@ def webhook_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
     """The public URL Telegram POSTs to: HTTPS, except on this machine."""
     url = (args.url or environ.get("TELEGRAM_WEBHOOK_URL", "")).strip()
     if not url:
-        raise WebhookError("no webhook URL: pass --url or set TELEGRAM_WEBHOOK_URL", EXIT_USAGE)
+        raise ConfigError("no webhook URL: pass --url or set TELEGRAM_WEBHOOK_URL")
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if not parts.hostname or (parts.scheme != "https" and not local):
-        raise WebhookError(
-            f"the webhook URL must be an https:// URL (Telegram requires HTTPS), not {url!r}",
-            EXIT_USAGE,
+        raise ConfigError(
+            f"the webhook URL must be an https:// URL (Telegram requires HTTPS), not {url!r}"
         )
     return url
 
@@ -201,7 +179,7 @@ def api_base_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
     url = url or DEFAULT_API_BASE_URL
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookError(f"the Bot API URL must be an http(s):// URL, not {url!r}", EXIT_USAGE)
+        raise ConfigError(f"the Bot API URL must be an http(s):// URL, not {url!r}")
     return url.rstrip("/")
 
 
@@ -215,7 +193,7 @@ def bot_mode(args: argparse.Namespace) -> tuple[str | None, Path | None]:
     try:
         return load(path).get("BotMode", "webhook"), path
     except ConfigError as exc:
-        raise WebhookError(f"cannot read BotMode: {exc}", EXIT_USAGE) from None
+        raise ConfigError(f"cannot read BotMode: {exc}") from None
 
 
 # --------------------------------------------------------------------- Bot API
@@ -234,13 +212,13 @@ class BotApi:
             response = httpx.post(url, json=dict(payload or {}), timeout=self.timeout)
         except httpx.HTTPError as exc:
             reason = str(exc).replace(self.token, "<token>") or type(exc).__name__
-            raise WebhookError(f"cannot reach the Bot API at {self.base_url}: {reason}") from None
+            raise DeployError(f"cannot reach the Bot API at {self.base_url}: {reason}") from None
         try:
             body = response.json()
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise WebhookError(
+            raise DeployError(
                 f"{method}: the Bot API at {self.base_url} answered HTTP "
                 f"{response.status_code} without a Bot API response"
             )
@@ -248,7 +226,7 @@ class BotApi:
             code = body.get("error_code", response.status_code)
             description = str(body.get("description", "no description"))
             hint = ": check the bot token" if code in (401, 404) else ""
-            raise WebhookError(f"Telegram refused {method}: {description} ({code}){hint}")
+            raise DeployError(f"Telegram refused {method}: {description} ({code}){hint}")
         return body.get("result")
 
 
@@ -285,8 +263,6 @@ def cmd_set(args: argparse.Namespace, environ: Mapping[str, str], secrets: Secre
             "(a polling bot deletes the webhook itself when it starts)"
         )
         return EXIT_OK
-    if not 1 <= args.max_connections <= 100:
-        raise WebhookError("--max-connections must be from 1 to 100", EXIT_USAGE)
     url = webhook_url(args, environ)
     api = bot_api(args, environ, secrets)
     payload = {
@@ -300,7 +276,7 @@ def cmd_set(args: argparse.Namespace, environ: Mapping[str, str], secrets: Secre
     info = api.call("getWebhookInfo")
     if not isinstance(info, dict) or info.get("url") != url:
         registered = info.get("url") if isinstance(info, dict) else None
-        raise WebhookError(f"setWebhook succeeded but Telegram reports the URL {registered!r}")
+        raise DeployError(f"setWebhook succeeded but Telegram reports the URL {registered!r}")
     print(f"set {_info_line(info)}")
     return EXIT_OK
 
@@ -319,7 +295,7 @@ def cmd_info(args: argparse.Namespace, environ: Mapping[str, str], secrets: Secr
     api = bot_api(args, environ, secrets)
     info = api.call("getWebhookInfo")
     if not isinstance(info, dict):
-        raise WebhookError("getWebhookInfo did not return a WebhookInfo object")
+        raise DeployError("getWebhookInfo did not return a WebhookInfo object")
     print(json.dumps(info, indent=2, sort_keys=True) if args.json else _info_line(info))
     return EXIT_OK
 
@@ -336,10 +312,7 @@ def main(
     environ = os.environ if environ is None else environ
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return COMMANDS[args.command](args, environ, secrets)
-    except WebhookError as exc:
-        return parser.fail(exc, exc.exit_code)
+    return reported(parser, lambda: COMMANDS[args.command](args, environ, secrets))
 
 
 if __name__ == "__main__":
