@@ -107,12 +107,7 @@ class Report:
             "current_level": self.level,
             "level_name": self.project.level_name(),
             "metrics": {
-                name: {
-                    "value": metric.value,
-                    "display": metric.display,
-                    "source": metric.source,
-                    "detail": metric.detail,
-                }
+                name: {**asdict(metric), "display": metric.display}
                 for name, metric in self.metrics.items()
             },
             "unknown": {

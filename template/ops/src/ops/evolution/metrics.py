@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 from ops.cli import output
 
 from .config import EVOLUTION_FILE, FLAGS_FILE, EvolutionConfig
-from .triggers import PER_WEEK, PERCENT, Quantity, Value, describe
+from .triggers import PER_WEEK, PERCENT, PHRASES, Quantity, Value, describe
 
 WINDOW = timedelta(days=90)
 MIN_WINDOW = timedelta(days=7)
@@ -28,15 +28,7 @@ DEPLOY_TAG_PREFIXES = ("deploy-", "deploy/")
 DEPLOYMENT_LOG = ".data/deployments.jsonl"
 
 # The figures only the owner knows, with what they mean (config/evolution.yml documents them).
-OWNER_METRICS = {
-    "production_traffic": "daily users (users) and peak requests per minute "
-    "(requests_per_minute) in production",
-    "uptime_requirement": "the uptime you promise, in percent (such as 99.9)",
-    "user_base": "registered users of the bot",
-    "manual_errors": "mistakes in manual deployments per month",
-    "geographic_distribution": "true when users in several regions need the service near them",
-    "handling_user_data": "true when the project stores personal data beyond chat ids",
-}
+OWNER_METRICS = {name: words["owner"] for name, words in PHRASES.items() if "owner" in words}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ condition with the value it reads now:
 `when_production_traffic > 1000_users OR uptime_requirement > 99%` reads "more than
 1000 production users (now: unknown) or promised uptime above 99% (now: 99.5%)".
 
-Standard library only, and never `eval`.
+Never `eval`. The phrases of the plain words are in metrics.yml.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 PER_WEEK = "per_week"
 PERCENT = "%"
@@ -384,30 +387,10 @@ def evaluate(trigger: Trigger, lookup: Lookup) -> Outcome:
     return Outcome(value, words, tuple(reader.unknown))
 
 
-# What the number of a comparison counts: "more than 2 people committing".
-COUNTS = {
-    "team_size": "people who committed in the last 90 days",
-    "services": "services",
-    "test_count": "tests",
-    "workflows": "workflows",
-    "production_traffic.users": "production users",
-    "production_traffic.requests_per_minute": "production requests per minute",
-    "user_base": "registered users",
-    "manual_errors": "manual deployment mistakes a month",
-}
-# What is measured in percent or per week: "promised uptime above 99%".
-MEASURES = {
-    "deployment_frequency": "deployments",
-    "coverage": "test coverage",
-    "uptime_requirement": "promised uptime",
-}
-# The true/false metrics, as the condition they state.
-CONDITIONS = {
-    "multiple_services": "more services than the two the template generates",
-    "geographic_distribution": "users in several regions",
-    "handling_user_data": "the project stores personal data",
-    "production_deployment": "a production deployment",
-}
+# How the reports speak of each metric: what it counts, measures or states.
+PHRASES: dict[str, dict[str, str]] = yaml.safe_load(
+    Path(__file__).with_name("metrics.yml").read_text(encoding="utf-8")
+)
 _MORE = {">": "more than", ">=": "at least", "<": "fewer than", "<=": "at most"}
 _ABOVE = {">": "above", ">=": "at least", "<": "below", "<=": "at most"}
 _OFTEN = {">": "more often than", ">=": "at least", "<": "less often than", "<=": "at most"}
@@ -510,7 +493,7 @@ class _Reader:
         elif head == "features" and tail:
             phrase = f"the {tail} feature is on"
         else:
-            phrase = CONDITIONS.get(name, spoken(name))
+            phrase = PHRASES.get(name, {}).get("condition") or spoken(name)
         return f"{'' if wanted else 'not '}{phrase} (now: {now(value)})"
 
     def compare_words(self, node: Compare) -> str:
@@ -526,14 +509,14 @@ class _Reader:
         name, value = self.read(left.name, limit.unit if word_unit else None)
         shown = f"(now: {now(value, limit.unit)})"
         if limit.unit == PER_WEEK:
-            noun = MEASURES.get(name, spoken(name))
+            noun = PHRASES.get(name, {}).get("measures") or spoken(name)
             every = right.text.lower() if right.text.lower() in FREQUENCIES else str(limit)
             return f"{noun} {_OFTEN.get(op) or _EQUAL[op]} {every} {shown}"
-        count = COUNTS.get(name)
+        count = PHRASES.get(name, {}).get("counts")
         if count is not None:
             amount = format_amount(limit.amount).replace("_", ",")
             return f"{_MORE.get(op) or _EQUAL[op]} {amount} {count} {shown}"
-        noun = MEASURES.get(name, spoken(name))
+        noun = PHRASES.get(name, {}).get("measures") or spoken(name)
         return f"{noun} {_ABOVE.get(op) or _EQUAL[op]} {limit} {shown}"
 
     def operand_words(self, operand: Operand) -> str:
