@@ -70,21 +70,14 @@ def is_own_repository(root: Path) -> bool:
     return top is not None and Path(top.strip()).resolve() == root.resolve()
 
 
-def author_emails(root: Path, since: datetime) -> set[str]:
-    """Lower-cased e-mail addresses of the people (not bots) who committed since `since`."""
-    output = git(root, "log", "--all", f"--since={since.isoformat()}", "--format=%ae") or ""
-    return {
-        email.strip().lower()
-        for email in output.splitlines()
-        if email.strip() and "[bot]" not in email
-    }
-
-
-def first_commit_time(root: Path) -> datetime | None:
-    """When the repository's first commit was made; None without git history."""
-    output = git(root, "log", "--all", "--format=%ct", "--reverse", "--max-parents=0")
-    stamps = [int(line) for line in (output or "").split() if line.isdigit()]
-    return datetime.fromtimestamp(min(stamps), UTC) if stamps else None
+def commits(root: Path) -> list[tuple[datetime, str]]:
+    """(commit time, lower-cased author e-mail) of every commit on all branches."""
+    lines = (git(root, "log", "--all", "--format=%ct %ae") or "").splitlines()
+    return [
+        (datetime.fromtimestamp(int(stamp), UTC), email.strip().lower())
+        for stamp, _, email in (line.partition(" ") for line in lines)
+        if stamp.isdigit()
+    ]
 
 
 def is_deployment_tag(name: str) -> bool:
@@ -256,9 +249,9 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
         metrics[name] = Metric(name, value, source, detail, hint)
 
     in_git = is_own_repository(root)
-    since = now - WINDOW
+    history = commits(root) if in_git else []
     if in_git:
-        emails = author_emails(root, since)
+        emails = {who for when, who in history if when >= now - WINDOW and "[bot]" not in who}
         add(
             "team_size",
             Quantity(len(emails)),
@@ -272,7 +265,7 @@ def collect(root: Path, config: EvolutionConfig, now: datetime | None = None) ->
     logged, skipped = logged_deployments(root)
     deployments = distinct([*tags, *logged])
     if in_git or (root / DEPLOYMENT_LOG).is_file():
-        started = first_commit_time(root) if in_git else None
+        started = min((when for when, _ in history), default=None)
         if started is None and deployments:
             started = deployments[0].when
         window = min(WINDOW, max(MIN_WINDOW, now - (started or now - WINDOW)))
