@@ -8,6 +8,8 @@ import pytest
 
 from ops.generators.deploygen import main
 
+from tests.fakes import copy_configuration
+
 ROOT = Path(__file__).resolve().parents[3]
 STAGING_ENV = """\
 # --- both services
@@ -36,7 +38,7 @@ MARKET_DATA_URL=http://market-data.staging.demo.internal:8080
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "config").mkdir()
+    copy_configuration(tmp_path, level=2)  # the answers name the packages to check with
     (tmp_path / "config" / "staging.env.example").write_text(STAGING_ENV)
     return tmp_path
 
@@ -80,7 +82,7 @@ def test_invalid_settings_are_reported_one_line_each(
         .replace("ENVIRONMENT=staging", "ENVIRONMENT=prod")
         .replace("MARKET_DATA_PORT=8080", "MARKET_DATA_PORT=http")
         .replace("BOT_MODE=webhook", "BOT_MODE=push")
-        .replace("DEFAULT_SYMBOLS=BTC-USDT,ETH-USDT", "DEFAULT_SYMBOLS=BTCUSDT")
+        .replace("DEFAULT_SYMBOLS=BTC-USDT,ETH-USDT", "DEFAULT_SYMBOLS=BTC-USDT,B$")
         .replace("MARKET_DATA_URL=http://market-data.staging.demo.internal:8080\n", "")
     )
     env.write_text(broken)
@@ -88,15 +90,48 @@ def test_invalid_settings_are_reported_one_line_each(
     assert render(project) == 2
     errors = capsys.readouterr().err.splitlines()
     assert errors == [
-        "generate-deployment: staging.env.example:2: ENVIRONMENT is 'prod', not 'staging'",
-        "generate-deployment: staging.env.example:8: MARKET_DATA_PORT must be a port "
-        "from 1 to 65535",
-        "generate-deployment: staging.env.example:14: BOT_MODE must be polling or webhook",
         "generate-deployment: staging.env.example: MARKET_DATA_URL is required",
-        "generate-deployment: staging.env.example:11: DEFAULT_SYMBOLS must be BASE-QUOTE pairs "
-        "such as BTC-USDT, not BTCUSDT",
+        "generate-deployment: staging.env.example:2: ENVIRONMENT must be one of local, staging, "
+        "production (got 'prod')",
+        "generate-deployment: staging.env.example:8: MARKET_DATA_PORT must be an integer "
+        "from 1 to 65535 (got 'http')",
+        "generate-deployment: staging.env.example:11: DEFAULT_SYMBOLS must be a comma-separated "
+        "list of BASE-QUOTE symbols such as BTC-USDT (got 'BTC-USDT,B$')",
+        "generate-deployment: staging.env.example:14: BOT_MODE must be polling or webhook "
+        "(got 'push')",
     ]
     assert not (project / "build").exists()
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "error"),
+    [
+        (  # a rule of the services' settings that this command does not repeat
+            "MARKET_DATA_HOST=0.0.0.0",
+            "MARKET_DATA_PRICE_TTL=0",
+            "staging.env.example:8: MARKET_DATA_PRICE_TTL must be seconds, more than 0 and "
+            "at most 3600 (got '0')",
+        ),
+        (
+            "ENVIRONMENT=staging",
+            "ENVIRONMENT=production",
+            "staging.env.example:3: ENVIRONMENT is 'production', not 'staging'",
+        ),
+    ],
+)
+def test_the_services_own_rules_and_the_environment_are_checked(
+    project: Path, capsys: pytest.CaptureFixture[str], before: str, after: str, error: str
+) -> None:
+    env = project / "config" / "staging.env.example"
+    env.write_text(env.read_text().replace(before, f"{before}\n{after}"))
+    assert render(project) == 2
+    assert capsys.readouterr().err.splitlines() == [f"generate-deployment: {error}"]
+
+
+def test_symbols_are_read_as_the_services_read_them(project: Path) -> None:
+    env = project / "config" / "staging.env.example"
+    env.write_text(env.read_text().replace("BTC-USDT,ETH-USDT", "btcusdt,ETH/USDT"))
+    assert render(project) == 0
 
 
 def test_this_projects_committed_settings(

@@ -3,27 +3,45 @@
 From ``config/<environment>.env`` (or the committed ``config/<environment>.env.example``):
 the non-secret settings, split per service by its ``# --- <service>`` sections, and the
 names of the secrets (``# NAME  AWS Secrets Manager: <name>``), which must be there but
-are never written. Every value is checked; each problem is one line, and any problem
-means exit code 2. The task definitions themselves are the app stack's
+are never written. Every value is checked by the services' own settings classes, and
+what a deployment needs besides; each problem is one line, and any problem means exit
+code 2. The task definitions themselves are the app stack's
 (infrastructure/aws/cloudformation/app.yml).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-SERVICES = {"market-data": "MARKET_DATA_PORT", "telegram-bot": "BOT_PORT"}
+from pydantic import ValidationError
+
+from ops.project import ProjectError, load_project
+
+# Each service's settings class: its rules check the values (services/*/src/*/settings.py).
+MODELS = {
+    "market-data": ("market_data", "MarketDataSettings"),
+    "telegram-bot": ("telegram_bot", "BotSettings"),
+}
 ENVIRONMENTS = ("staging", "production")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# What a deployment must set, though the services have defaults for local runs.
+REQUIRED = (
+    "ENVIRONMENT",
+    "MARKET_DATA_PORT",
+    "MARKET_DATA_PROVIDER",
+    "BOT_PORT",
+    "BOT_MODE",
+    "MARKET_DATA_URL",
+)
 _SECTION = re.compile(r"^#\s*---\s*(.+?)\s*$")
 # `# TELEGRAM_BOT_TOKEN  AWS Secrets Manager: slug/staging/telegram-bot-token`
 _SECRET = re.compile(r"^#\s*([A-Z][A-Z0-9_]*)\s+AWS Secrets Manager:")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-_SYMBOL = re.compile(r"^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$")
 
 
 class DeploymentError(Exception):
@@ -76,9 +94,7 @@ def parse_env_file(path: Path) -> EnvFile:
         if assignment is None:
             raise DeploymentError([f"{path}:{number}: expected KEY=value, got {line!r}"])
         name, value = assignment[1], assignment[2].strip().strip("'\"")
-        target = (
-            parsed.per_service.setdefault(section, {}) if section in SERVICES else parsed.shared
-        )
+        target = parsed.per_service.setdefault(section, {}) if section in MODELS else parsed.shared
         target[name] = value
         parsed.lines[name] = number
     return parsed
@@ -97,63 +113,55 @@ def environment_file(root: Path, environment: str) -> Path:
     )
 
 
-def validate_settings(env: EnvFile, environment: str) -> list[str]:
-    """One message per invalid or missing setting."""
-    problems: list[str] = []
+def settings_models(root: Path) -> dict[str, Any]:
+    """Each service's settings class, from the packages of the project at `root`."""
+    try:
+        prefix = load_project(root).package_prefix
+        return {
+            service: getattr(importlib.import_module(f"{prefix}_{package}.settings"), name)
+            for service, (package, name) in MODELS.items()
+        }
+    except (ProjectError, ImportError, AttributeError) as error:
+        raise DeploymentError([f"cannot load the services' settings: {error}"]) from None
 
-    def where(name: str) -> str:
-        line = env.lines.get(name)
-        return f"{env.path.name}:{line}" if line else env.path.name
 
-    def need(name: str) -> str | None:
-        value = env.value(name)
-        if value in (None, ""):
-            problems.append(f"{env.path.name}: {name} is required")
-            return None
-        return value
+def validate_settings(env: EnvFile, environment: str, models: dict[str, Any]) -> list[str]:
+    """One message per invalid or missing setting: what a deployment needs, then what
+    the services' own settings classes refuse (their rules, not a copy of them)."""
+    problems = [f"{env.path.name}: {name} is required" for name in REQUIRED if not env.value(name)]
+    value = env.value("ENVIRONMENT")
+    if value in ENVIRONMENTS and value != environment:
+        wrong = f"ENVIRONMENT is {value!r}, not {environment!r}"
+        problems.append(f"{where(env, 'ENVIRONMENT')}: {wrong}")
+    webhook = env.value("BOT_MODE") == "webhook"
+    for secret in ["TELEGRAM_BOT_TOKEN", *(["TELEGRAM_WEBHOOK_SECRET"] if webhook else [])]:
+        if secret not in env.secrets:
+            problems.append(f"{env.path.name}: the secret {secret} is not named")
+    refused: dict[str, str] = {}  # variable -> the first refusal (shared ones are checked twice)
+    for service, model in models.items():
+        values = {name.lower(): value for name, value in env.for_service(service).items()}
+        try:
+            model.model_validate(values)
+        except ValidationError as error:
+            for item in error.errors():
+                refused.setdefault(*refusal(env, model, item))
+    return problems + list(refused.values())
 
-    if (value := need("ENVIRONMENT")) is not None and value != environment:
-        problems.append(f"{where('ENVIRONMENT')}: ENVIRONMENT is {value!r}, not {environment!r}")
-    for service, port_name in SERVICES.items():
-        port = env.for_service(service).get(port_name)
-        if port is None:
-            problems.append(f"{env.path.name}: {port_name} is required (section {service})")
-        elif not (port.isdigit() and 1 <= int(port) <= 65535):
-            problems.append(f"{where(port_name)}: {port_name} must be a port from 1 to 65535")
-    provider = need("MARKET_DATA_PROVIDER")
-    if provider is not None and provider not in ("sample", "exchange"):
-        problems.append(
-            f"{where('MARKET_DATA_PROVIDER')}: MARKET_DATA_PROVIDER must be sample or exchange"
-        )
-    if provider == "exchange" and env.value("EXCHANGE_ID") not in ("binance", "okx"):
-        problems.append(f"{where('EXCHANGE_ID')}: EXCHANGE_ID must be binance or okx")
-    mode = need("BOT_MODE")
-    if mode is not None and mode not in ("polling", "webhook"):
-        problems.append(f"{where('BOT_MODE')}: BOT_MODE must be polling or webhook")
-    if mode == "webhook" and "TELEGRAM_WEBHOOK_SECRET" not in env.secrets:
-        problems.append(
-            f"{env.path.name}: BOT_MODE=webhook needs the secret TELEGRAM_WEBHOOK_SECRET"
-        )
-    if "TELEGRAM_BOT_TOKEN" not in env.secrets:
-        problems.append(f"{env.path.name}: the secret TELEGRAM_BOT_TOKEN is not named")
-    url = need("MARKET_DATA_URL")
-    if url is not None and not re.match(r"^https?://[^\s/]+", url):
-        problems.append(f"{where('MARKET_DATA_URL')}: MARKET_DATA_URL must be an http(s) URL")
-    level = env.value("LOG_LEVEL")
-    if level is not None and level.upper() not in LOG_LEVELS:
-        problems.append(f"{where('LOG_LEVEL')}: LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
-    log_format = env.value("LOG_FORMAT")
-    if log_format is not None and log_format not in ("auto", "json", "console"):
-        problems.append(f"{where('LOG_FORMAT')}: LOG_FORMAT must be auto, json or console")
-    symbols = env.value("DEFAULT_SYMBOLS")
-    if symbols is not None:
-        bad = [s for s in symbols.split(",") if not _SYMBOL.match(s.strip())]
-        if bad:
-            problems.append(
-                f"{where('DEFAULT_SYMBOLS')}: DEFAULT_SYMBOLS must be BASE-QUOTE pairs such as "
-                f"BTC-USDT, not {', '.join(bad)}"
-            )
-    return problems
+
+def refusal(env: EnvFile, model: Any, error: Any) -> tuple[str, str]:
+    """The variable a settings class refused, and one line: where, and what it accepts."""
+    name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+    info = model.model_fields.get(name.lower())
+    if info is None or not info.description:
+        return name, f"{where(env, name)}: {name}: {error['msg']}"
+    shown = f" (got {error['input']!r})" if isinstance(error["input"], str) else ""
+    return name, f"{where(env, name)}: {name} must be {info.description}{shown}"
+
+
+def where(env: EnvFile, name: str) -> str:
+    """`file:line` of the variable `name`, or the file's name when it is not set."""
+    line = env.lines.get(name)
+    return f"{env.path.name}:{line}" if line else env.path.name
 
 
 def render_env(env: EnvFile, environment: str, service: str) -> str:
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     output = args.output_dir or root / "build" / "deployment" / args.environment
     try:
         env = parse_env_file(environment_file(root, args.environment))
-        problems = validate_settings(env, args.environment)
+        problems = validate_settings(env, args.environment, settings_models(root))
     except DeploymentError as error:
         problems = error.problems
     for problem in problems:
@@ -193,9 +201,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     if problems:
         return 2
     output.mkdir(parents=True, exist_ok=True)
-    for service in SERVICES:
+    for service in MODELS:
         (output / f"{service}.env").write_text(
             render_env(env, args.environment, service), encoding="utf-8"
         )
-    print(f"wrote {', '.join(str(output / f'{service}.env') for service in SERVICES)}")
+    print(f"wrote {', '.join(str(output / f'{service}.env') for service in MODELS)}")
     return 0
