@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -91,32 +91,21 @@ class RulesProvider(AbstractProvider):
             return FlagResolutionDetails(value=default_value, reason=Reason.DISABLED)
         return FlagResolutionDetails(value=variant, variant=variant, reason=Reason.SPLIT)
 
-    def resolve_integer_details(
+    def _type_mismatch(
         self,
         flag_key: str,
-        default_value: int,
+        default_value: Any,
         evaluation_context: EvaluationContext | None = None,
-    ) -> FlagResolutionDetails[int]:
-        """Flags are booleans and variants: any other type is a mismatch."""
-        return _type_mismatch(flag_key, default_value)
+    ) -> FlagResolutionDetails[Any]:
+        """Flags are booleans and variants: an integer, float or object flag is a mismatch."""
+        return FlagResolutionDetails(
+            value=default_value,
+            reason=Reason.ERROR,
+            error_code=ErrorCode.TYPE_MISMATCH,
+            error_message=f"{flag_key}: flags are booleans, variants are strings",
+        )
 
-    def resolve_float_details(
-        self,
-        flag_key: str,
-        default_value: float,
-        evaluation_context: EvaluationContext | None = None,
-    ) -> FlagResolutionDetails[float]:
-        """Flags are booleans and variants: any other type is a mismatch."""
-        return _type_mismatch(flag_key, default_value)
-
-    def resolve_object_details(
-        self,
-        flag_key: str,
-        default_value: Sequence[Any] | Mapping[str, Any],
-        evaluation_context: EvaluationContext | None = None,
-    ) -> FlagResolutionDetails[Sequence[Any] | Mapping[str, Any]]:
-        """Flags are booleans and variants: any other type is a mismatch."""
-        return _type_mismatch(flag_key, default_value)
+    resolve_integer_details = resolve_float_details = resolve_object_details = _type_mismatch
 
 
 def _not_found(flag_key: str, default_value: T) -> FlagResolutionDetails[T]:
@@ -125,15 +114,6 @@ def _not_found(flag_key: str, default_value: T) -> FlagResolutionDetails[T]:
         reason=Reason.DEFAULT,
         error_code=ErrorCode.FLAG_NOT_FOUND,
         error_message=f"{flag_key} is not defined",
-    )
-
-
-def _type_mismatch(flag_key: str, default_value: T) -> FlagResolutionDetails[T]:
-    return FlagResolutionDetails(
-        value=default_value,
-        reason=Reason.ERROR,
-        error_code=ErrorCode.TYPE_MISMATCH,
-        error_message=f"{flag_key}: flags are booleans, variants are strings",
     )
 
 

@@ -27,6 +27,12 @@ ListenHost = Annotated[
 ListenPort = Annotated[int, Field(ge=1, le=65535, description="an integer from 1 to 65535")]
 
 
+def seconds_field(above: float, most: float) -> Any:
+    """A field of seconds, more than `above` and at most `most`; its description says so."""
+    description = f"seconds, more than {above:g} and at most {most:g}"
+    return Field(gt=above, le=most, description=description)
+
+
 class SettingsError(ValueError):
     """A setting is missing or invalid; `str()` is one line meant for the user."""
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram.error import TimedOut
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import HTTPXRequest
 
 from . import metrics
 
@@ -84,27 +84,13 @@ class MonitoredRequest(HTTPXRequest):
         self.calls = calls
 
     async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+        self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        """Make the call as HTTPXRequest does and record how it ended."""
+        """Make the call as HTTPXRequest does (its arguments as they are) and record how
+        it ended."""
         api_method = url.rsplit("/", 1)[-1]  # the URL holds the token: keep the method only
         try:
-            status, payload = await super().do_request(
-                url,
-                method,
-                request_data,
-                read_timeout,
-                write_timeout,
-                connect_timeout,
-                pool_timeout,
-            )
+            status, payload = await super().do_request(url, method, *args, **kwargs)
         except Exception as exc:  # NetworkError, TimedOut: Telegram did not answer
             self.calls.record(api_method, exc.__class__.__name__)
             metrics.telegram_answered(
