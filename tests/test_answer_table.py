@@ -15,9 +15,11 @@ from conftest import ROOT, answers, git_commit_all, run, tool
 from test_generated_project import (
     LADDER_ANSWERS,
     LADDER_ANSWERS_FROM_LEVEL,
+    PROJECT_TESTS,
     check_failures,
-    failed_checks,
+    direct_linters,
     project_checks,
+    sync_everything,
 )
 
 # (id, level, answers). The ladder walk covers levels 1-4 with its own answers
@@ -117,7 +119,7 @@ def static_failures(project: Path) -> list[str]:
     checks = [
         ("ruff check", [tool("ruff"), "check", "--no-cache", "."]),
         ("ruff format", [tool("ruff"), "format", "--check", "--no-cache", "."]),
-        *(check for check in project_checks(project) if check[1][0] not in ("uv", "env")),
+        *direct_linters(project),
     ]
     return check_failures(project, checks)
 
@@ -134,7 +136,8 @@ def test_accepted_answers_give_a_project_whose_tests_and_linters_pass(
     }
     if name == FULL_CHECKS:
         git_commit_all(project, "Generate")  # pre-commit runs on tracked files
-        failures = failed_checks(project)
+        sync_everything(project)
+        failures = check_failures(project, project_checks(project))
         assert not failures, "\n".join(failures)
         return
     assert static_failures(project) == []
@@ -144,3 +147,16 @@ def test_accepted_answers_give_a_project_whose_tests_and_linters_pass(
             f"Python {python} is not installed here: the linters passed; the project's "
             "tests and mypy run under it in testing.yml's matrix on GitHub"
         )
+
+
+@pytest.mark.slow
+def test_the_longest_answers_give_a_project_whose_own_tests_pass(
+    render: Callable[..., Path],
+) -> None:
+    """The first row's project runs its test suite too (apart from its linters,
+    so the two spread over the workers)."""
+    [(level, row)] = [(level, row) for name, level, row in TABLE if name == FULL_CHECKS]
+    project = render(level, name="table-tests", **row)
+    git_commit_all(project, "Generate")
+    sync_everything(project)
+    assert check_failures(project, [("pytest", PROJECT_TESTS)]) == []

@@ -80,18 +80,15 @@ def quality_gate_checks(project: Path) -> list[tuple[str, list[str]]]:
     return checks
 
 
-def project_checks(project: Path) -> list[tuple[str, list[str]]]:
-    """Each check the project must pass, as (name, command)."""
+def direct_linters(project: Path) -> list[tuple[str, list[str]]]:
+    """The linters that need no project environment, from the template's own
+    environment: yamllint, actionlint, zizmor, hadolint, shellcheck, cfn-lint."""
     files = [str(f.relative_to(project)) for f in project_files(project)]
     workflows = sorted(f for f in files if f.startswith(".github/workflows/"))
     dockerfiles = sorted(f for f in files if f.endswith("Dockerfile"))
     shell_scripts = sorted(f for f in files if f.endswith(".sh"))
     cloudformation = sorted(f for f in files if f.startswith("infrastructure/aws/cloudformation/"))
     checks = [
-        ("pytest", ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"]),
-        ("ruff check", ["uv", "run", "--no-sync", "ruff", "check", "--no-cache", "."]),
-        ("ruff format", ["uv", "run", "--no-sync", "ruff", "format", "--check", "--no-cache", "."]),
-        ("mypy", ["uv", "run", "--no-sync", "mypy", "--no-incremental"]),
         ("yamllint", [tool("yamllint"), "--strict", "."]),
         ("actionlint", [tool("actionlint"), *workflows]),
         ("zizmor", [tool("zizmor"), "--offline", "--no-progress", ".github/workflows"]),
@@ -102,6 +99,30 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
         checks.append(("shellcheck", [tool("shellcheck"), *shell_scripts]))
     if cloudformation:
         checks.append(("cfn-lint", [tool("cfn-lint"), *cloudformation]))
+    return checks
+
+
+# The linters the project's own pre-commit hooks run (at the versions it pins),
+# so project_checks does not run them a second time from the template's environment.
+HOOKED_LINTERS = {"yamllint", "actionlint", "hadolint", "shellcheck", "cfn-lint"}
+
+
+def hook_ids(project: Path) -> set[str]:
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    return {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+
+
+def project_checks(project: Path) -> list[tuple[str, list[str]]]:
+    """Each linter the project must pass, as (name, command): ruff, mypy, the
+    linters its pre-commit hooks do not cover, the quality gate, the docs build,
+    and last its own pre-commit hooks."""
+    hooked = HOOKED_LINTERS & hook_ids(project)
+    checks = [
+        ("ruff check", ["uv", "run", "--no-sync", "ruff", "check", "--no-cache", "."]),
+        ("ruff format", ["uv", "run", "--no-sync", "ruff", "format", "--check", "--no-cache", "."]),
+        ("mypy", ["uv", "run", "--no-sync", "mypy", "--no-incremental"]),
+        *(check for check in direct_linters(project) if check[0] not in hooked),
+    ]
     checks += quality_gate_checks(project)
     if (project / "mkdocs.yml").exists():
         # The docs site, built as docs.yml builds it: generate docs/api/, then
@@ -120,11 +141,13 @@ def project_checks(project: Path) -> list[tuple[str, list[str]]]:
     return checks
 
 
-def failed_checks(project: Path) -> list[str]:
+PROJECT_TESTS = ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"]
+
+
+def sync_everything(project: Path) -> None:
     """Sync every package and dependency group (CI installs each group where a
-    job needs it), run every check, and describe each one that failed."""
+    job needs it)."""
     run(["uv", "sync", "--all-packages", "--all-groups", "--quiet"], project)
-    return check_failures(project, project_checks(project))
 
 
 def check_failures(project: Path, checks: list[tuple[str, list[str]]]) -> list[str]:
@@ -226,16 +249,38 @@ def test_ladder_walk_keeps_edits_at_each_level_and_equals_a_fresh_copy(
     assert [path for path in laddered if laddered[path] != direct[path]] == []
 
 
+def synced_copy(ladder: dict[int, Path], level: int, into: Path) -> Path:
+    """A synced copy of the laddered project at `level` (a copy, so the walk's
+    snapshots stay as the walk left them)."""
+    project = into / "my-bot"
+    shutil.copytree(ladder[level], project, symlinks=True)
+    sync_everything(project)
+    return project
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("level", LEVELS)
-def test_laddered_project_passes_every_check_at_level(
+def test_laddered_project_passes_its_own_tests_at_level(
     ladder: dict[int, Path], tmp_path: Path, level: int
 ) -> None:
-    """The laddered project's own tests and every linter of its ecosystem pass
-    at each level (a copy, so the walk's snapshots stay as the walk left them)."""
-    project = tmp_path / "my-bot"
-    shutil.copytree(ladder[level], project, symlinks=True)
-    failures = failed_checks(project)
+    project = synced_copy(ladder, level, tmp_path)
+    assert check_failures(project, [("pytest", PROJECT_TESTS)]) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", LEVELS)
+def test_laddered_project_passes_every_linter_at_level(
+    ladder: dict[int, Path], tmp_path: Path, level: int
+) -> None:
+    """ruff, mypy, zizmor, the quality gate, the docs build and the project's
+    pre-commit hooks, which lint YAML, workflows, Dockerfiles, shell scripts
+    and (from level 2) CloudFormation."""
+    project = synced_copy(ladder, level, tmp_path)
+    expected = {"yamllint", "actionlint", "hadolint", "shellcheck"} | (
+        {"cfn-lint"} if level >= 2 else set()
+    )
+    assert expected <= hook_ids(project)
+    failures = check_failures(project, project_checks(project))
     assert not failures, f"level {level}:\n" + "\n".join(failures)
 
 
