@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ops.evolution import checklist as checklist_module
 from ops.evolution.checklist import (
     EXIT_CONFIG_ERROR,
     EXIT_MISSING,
@@ -299,6 +300,31 @@ def test_bad_usage_and_missing_configuration_exit_2(
     assert "evolution.yml not found" in capsys.readouterr().err
     assert main(["--project-dir", str(ROOT), "--level", "7"]) == EXIT_CONFIG_ERROR
     assert "invalid choice: 7 (choose from 1, 2, 3, 4)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("item", "error"),
+    [
+        ("{item: Ship it, check: teleport}", "'Ship it': `check` must be one of files, "),
+        ("{item: Ship it, check: files, hint: x}", "'Ship it': missing a required argument"),
+        ("{item: Ship it, check: files", "checklist.yml: expected ',' or '}'"),
+    ],
+)
+def test_a_malformed_checklist_item_is_one_line_and_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    item: str,
+    error: str,
+) -> None:
+    level_1_tree(tmp_path)
+    items = tmp_path / "checklist.yml"
+    items.write_text(f"1:\n  repository:\n    - {item}\n")
+    monkeypatch.setattr(checklist_module, "CHECKLIST", items)
+    assert main(["--project-dir", str(tmp_path)]) == EXIT_CONFIG_ERROR
+    output = capsys.readouterr().err
+    assert output.startswith("generate-checklist.sh: error: ") and error in output
+    assert output.count("\n") == 1
 
 
 def test_the_script_reports_this_project_and_exits_0() -> None:

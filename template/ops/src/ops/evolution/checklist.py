@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any
 import yaml
 
 from ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from ops.project import EVOLUTION_FILE, Project, load_project
+from ops.project import EVOLUTION_FILE, Project, load_project, read_mapping
 
 from .config import ConfigError, command_parser, run
 from .metrics import count_tests, service_dirs
@@ -34,6 +35,7 @@ EXIT_MISSING = EXIT_FAILED
 EXIT_CONFIG_ERROR = EXIT_USAGE
 COVERAGE_TARGET = 80  # seed 000: test coverage > 80%
 DOCS_COMMAND = "uv run python scripts/generators/generate-docs.py"
+CHECKLIST = Path(__file__).with_name("checklist.yml")
 _ROUTE = re.compile(r"@app\.(?:get|post|put|patch|delete)\(\s*\"([^\"]+)\"")
 _EXPRESSION_NAME = re.compile(r"\b(secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)")
 __all__ = ["EXIT_CONFIG_ERROR", "EXIT_MISSING", "EXIT_OK", "check_level", "load_checklist", "main"]
@@ -261,16 +263,20 @@ CHECKS: dict[str, Callable[..., Check]] = {
 
 def load_checklist() -> dict[int, dict[str, list[dict[str, Any]]]]:
     """checklist.yml: each level's `repository` and `outside` items."""
-    data: dict[int, dict[str, list[dict[str, Any]]]] = yaml.safe_load(
-        (Path(__file__).parent / "checklist.yml").read_text(encoding="utf-8")
-    )
-    return data
+    return {int(level): items for level, items in read_mapping(CHECKLIST).items()}
 
 
 def check_item(repo: Repo, item: dict[str, Any]) -> Check:
-    """One repository item of checklist.yml, checked."""
+    """One repository item of checklist.yml, checked; ConfigError when it is malformed."""
+    check = CHECKS.get(str(item.get("check")))
     arguments = {key: value for key, value in item.items() if key not in ("item", "check")}
-    return CHECKS[item["check"]](repo, **arguments)
+    try:
+        if check is None:
+            raise TypeError(f"`check` must be one of {', '.join(CHECKS)}")
+        inspect.signature(check).bind(repo, **arguments)
+    except TypeError as error:
+        raise ConfigError(f"{CHECKLIST.name}: {item.get('item')!r}: {error}") from None
+    return check(repo, **arguments)
 
 
 # ------------------------------------------------------------------ outside the repository
