@@ -207,3 +207,29 @@ def test_level_4_project_from_the_previous_release_moves_to_the_ops_package_with
     assert run(label, project).stdout.strip() == "level 2"
     lint = run(["uv", "run", "--no-sync", "ruff", "check", "."], project, check=False)
     assert lint.returncode == 0, lint.stdout
+
+
+@pytest.mark.slow
+def test_level_4_project_from_0_2_0_keeps_edits_in_ops_modules_the_release_removed_or_rewrote(
+    released_template: Path, copier_bin: list[str], tmp_path: Path
+) -> None:
+    """0.3.0 removed ops modules whose job other modules took over and rewrote
+    others: an owner's edit to a removed module is written back and reported,
+    an edit to a rewritten one is merged or left between conflict markers."""
+    project = tmp_path / "my-bot"
+    copy = [*copier_bin, "copy", "--trust", "--defaults", "--vcs-ref", "v0.2.0"]
+    run([*copy, "--data", "maturity_level=4", str(released_template), str(project)], tmp_path)
+    removed, rewritten = "ops/src/ops/evolution/words.py", "ops/src/ops/evolution/checklist.py"
+    for path in (removed, rewritten):
+        owned = project / path
+        owned.write_text(owned.read_text() + OWNER_FUNCTION)
+    ours = (project / removed).read_text()
+    git_commit_all(project, "Generate from cica 0.2.0, with our level label in two modules")
+
+    update = run([*copier_bin, "update", "--trust", "--defaults"], project)
+
+    assert f"kept {removed}, which you edited: 0.3.0 removed it" in update.stderr
+    assert (project / removed).read_text() == ours
+    merged = (project / rewritten).read_text()
+    assert OWNER_FUNCTION.strip() in merged
+    assert leftover_conflicts(project) == ([rewritten] if "<<<<<<< " in merged else [])
