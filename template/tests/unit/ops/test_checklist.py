@@ -40,6 +40,7 @@ jobs:
 
 def deploy_workflow(environment: str, on: str, steps: str = "") -> str:
     """A workflow whose job `deploy` runs ecs-deploy in the GitHub environment."""
+    url = "${{ vars." + environment.upper() + "_URL }}"
     return f"""
 on:{on}
 jobs:
@@ -47,7 +48,7 @@ jobs:
     runs-on: ubuntu-latest
     environment:
       name: {environment}
-      url: ${{{{ vars.{environment.upper()}_URL }}}}
+      url: {url}
     steps:
       - run: uv run ecs-deploy deploy --environment {environment}{steps}
 """
