@@ -27,14 +27,7 @@ from cfn_flip import load_yaml  # type: ignore[import-untyped]
 
 from ops.project import current_project, project_root
 
-from .errors import (
-    ConfigError,
-    DeployError,
-    TimedOutError,
-    aws_call,
-    error_code,
-    from_client_error,
-)
+from .errors import ConfigError, DeployError, TimedOutError, aws_call, error_code
 from .progress import waiter_config
 from .project import (
     app_stack_name,
@@ -188,6 +181,14 @@ def report(title: str, summaries: Sequence[ChangeSetSummary]) -> str:
 
 
 # ------------------------------------------------------------------ AWS
+def stack_outputs(cloudformation: CloudFormationClient, name: str, create: str) -> dict[str, str]:
+    """The outputs of the stack `name`, or a ConfigError that says to `create` it."""
+    missing = ConfigError(f"the stack {name} does not exist: {create}")
+    with aws_call(f"describe the stack {name}", known={"ValidationError": missing}):
+        [found] = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    return {item["OutputKey"]: item["OutputValue"] for item in found.get("Outputs", [])}
+
+
 @dataclass
 class ChangeSets:
     """Create, describe, execute and delete the change sets of the project's stacks."""
@@ -199,27 +200,21 @@ class ChangeSets:
 
     def stack_status(self, name: str) -> str | None:
         """The stack's status; None when it does not exist (or only holds a change set)."""
-        try:
-            found = self.cloudformation.describe_stacks(StackName=name)["Stacks"]
-        except ClientError as exc:
-            if error_code(exc) == "ValidationError":  # "Stack with id ... does not exist"
-                return None
-            raise from_client_error(exc, f"describe stack {name}") from None
-        status = str(found[0]["StackStatus"]) if found else "REVIEW_IN_PROGRESS"
+        found: list[Any] = []
+        # ValidationError: "Stack with id ... does not exist"
+        with aws_call(f"describe stack {name}", ignore=("ValidationError",)):
+            found = list(self.cloudformation.describe_stacks(StackName=name)["Stacks"])
+        status = str(found[0]["StackStatus"]) if found else None
         return None if status == "REVIEW_IN_PROGRESS" else status
 
     def bootstrap_output(self, key: str) -> str:
         """An output of the bootstrap stack: the execution role, the template bucket."""
         name = bootstrap_stack_name()
-        with aws_call(f"describe stack {name}", ignore=("ValidationError",)):
-            for stack in self.cloudformation.describe_stacks(StackName=name)["Stacks"]:
-                for output in stack.get("Outputs", []):
-                    if output.get("OutputKey") == key:
-                        return str(output["OutputValue"])
-        raise ConfigError(
-            f"the stack {name} has no output {key}: run `make bootstrap` once "
-            "to create what infrastructure.yml needs"
-        )
+        how = f"run `make bootstrap` once to create what infrastructure.yml needs ({key})"
+        found = stack_outputs(self.cloudformation, name, how).get(key)
+        if found is None:
+            raise ConfigError(f"the stack {name} has no output {key}: {how}")
+        return found
 
     def execution_role(self) -> str:
         """The role CloudFormation acts with."""

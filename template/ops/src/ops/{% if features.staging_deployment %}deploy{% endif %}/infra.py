@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
@@ -35,17 +34,6 @@ from .changesets import (
 )
 from .commands import Clients, Subcommands, progress
 from .stack import app_stack_parameters
-
-NAME_PATTERN = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
-
-
-def change_set_name(value: str) -> str:
-    """A change set name: a letter, then letters, digits and dashes (128 at most)."""
-    if not NAME_PATTERN.match(value):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a change set name (a letter, then letters, digits and '-')"
-        )
-    return value
 
 
 def default_name(environ: Mapping[str, str]) -> str:
@@ -77,7 +65,6 @@ def register(sub: Subcommands) -> None:
             choices=KINDS,
             help="only these stacks (shared: bootstrap and network, with staging); default: all",
         )
-        parser.add_argument("--change-set-name", type=change_set_name)
         parser.add_argument(
             "--summary-file", type=Path, help="append the markdown here too ($GITHUB_STEP_SUMMARY)"
         )
@@ -102,6 +89,23 @@ def selected(args: argparse.Namespace) -> list[StackSpec]:
     return [spec for spec in stacks(args.environment) if not args.stack or spec.kind in args.stack]
 
 
+def creator(
+    args: argparse.Namespace, clients: Clients, environ: Mapping[str, str]
+) -> tuple[ChangeSets, Callable[[StackSpec], ChangeSetSummary]]:
+    """The change sets of the environment, and what creates the one of a stack (named
+    after the workflow run) and says so."""
+    changesets = ChangeSets(clients.cloudformation, clients.s3, timeout=args.timeout)
+    name = default_name(environ)
+    role = changesets.execution_role()
+    bucket = changesets.bootstrap_output(TEMPLATE_BUCKET_OUTPUT)
+
+    def create(spec: StackSpec) -> ChangeSetSummary:
+        progress(f"{spec.name}: change set {name}")
+        return changesets.create(spec, partial(parameters_of, spec, clients), name, role, bucket)
+
+    return changesets, create
+
+
 def publish(title: str, summaries: list[ChangeSetSummary], summary_file: Path | None) -> None:
     """The summaries as markdown on stdout and at the end of `summary_file`."""
     text = report(title, summaries)
@@ -114,15 +118,10 @@ def publish(title: str, summaries: list[ChangeSetSummary], summary_file: Path | 
 
 def cmd_plan(args: argparse.Namespace, clients: Clients, environ: Mapping[str, str]) -> int:
     """Create, summarise and delete a change set of each selected stack."""
-    changesets = ChangeSets(clients.cloudformation, clients.s3, timeout=args.timeout)
-    name = args.change_set_name or default_name(environ)
-    role = changesets.execution_role()
-    bucket = changesets.bootstrap_output(TEMPLATE_BUCKET_OUTPUT)
+    changesets, create = creator(args, clients, environ)
     summaries = []
     for spec in selected(args):
-        progress(f"{spec.name}: change set {name}")
-        parameters = partial(parameters_of, spec, clients)
-        summary = changesets.create(spec, parameters, name, role, bucket)
+        summary = create(spec)
         progress(f"{spec.name}: {summary.headline()}")
         changesets.delete(summary)
         summaries.append(summary)
@@ -132,16 +131,11 @@ def cmd_plan(args: argparse.Namespace, clients: Clients, environ: Mapping[str, s
 
 def cmd_apply(args: argparse.Namespace, clients: Clients, environ: Mapping[str, str]) -> int:
     """Create and execute a change set of each selected stack in order; stop at a failure."""
-    changesets = ChangeSets(clients.cloudformation, clients.s3, timeout=args.timeout)
-    name = args.change_set_name or default_name(environ)
-    role = changesets.execution_role()
-    bucket = changesets.bootstrap_output(TEMPLATE_BUCKET_OUTPUT)
+    changesets, create = creator(args, clients, environ)
     summaries: list[ChangeSetSummary] = []
     try:
         for spec in selected(args):
-            summary = changesets.create(
-                spec, partial(parameters_of, spec, clients), name, role, bucket
-            )
+            summary = create(spec)
             summaries.append(summary)
             progress(f"{spec.name}: {summary.headline()}")
             if summary.status == "failed":
@@ -149,7 +143,7 @@ def cmd_apply(args: argparse.Namespace, clients: Clients, environ: Mapping[str, 
             if summary.status != "ready":
                 changesets.delete(summary)
                 continue
-            progress(f"{spec.name}: executing {name}")
+            progress(f"{spec.name}: executing {summary.change_set}")
             progress(f"{spec.name}: {changesets.execute(summary)}")
     finally:
         publish(f"Infrastructure applied: {args.environment}", summaries, args.summary_file)

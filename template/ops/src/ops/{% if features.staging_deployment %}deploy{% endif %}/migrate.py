@@ -33,9 +33,7 @@ def cmd_migrate(args: argparse.Namespace, clients: Clients, environ: Mapping[str
     task = MigrationTask(environment, log=progress)
     tags = deploy_tags(args.image_tag, environ)
     with record.failures("migrate", args.image_tag, waits=True):
-        result = task.run(args.image_tag, tags, args.timeout, args.interval)
+        revision, summary = task.run(args.image_tag, tags, args.timeout, args.interval)
     family = migration_family(args.environment)
-    record(
-        "migrate", "succeeded", args.image_tag, {family: result.task_definition}, result.summary()
-    )
+    record("migrate", "succeeded", args.image_tag, {family: revision}, summary)
     return EXIT_OK

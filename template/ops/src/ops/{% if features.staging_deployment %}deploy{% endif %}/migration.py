@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -75,22 +74,6 @@ def log_in_as_admin(container: dict[str, Any]) -> None:
         {"name": "DATABASE_USER", "valueFrom": f"{secret}:username::"},
         {"name": "DATABASE_PASSWORD", "valueFrom": f"{secret}:password::"},
     ]
-
-
-@dataclass(frozen=True)
-class MigrationResult:
-    """A migration task that ran to the end with exit code 0."""
-
-    task_definition: str
-    task: str
-    seconds: float
-
-    def summary(self) -> str:
-        """One line: which task and revision, and how long it took."""
-        return (
-            f"migration task {task_id(self.task)} ({revision_name(self.task_definition)}) "
-            f"exited with code 0 after {self.seconds:.0f} s"
-        )
 
 
 def task_id(arn: str) -> str:
@@ -249,8 +232,9 @@ class MigrationTask:
 
     def run(
         self, image_tag: str, tags: Mapping[str, str], timeout: int, interval: int
-    ) -> MigrationResult:
-        """Register, start and wait for the migration; a DeployError unless it exited 0."""
+    ) -> tuple[str, str]:
+        """Register, start and wait for the migration: the revision it ran and a line that
+        says which task it was and how long it took; a DeployError unless it exited 0."""
         self.environment.check_images(image_tag)
         request, network = self.register(image_tag, tags)
         arn = request["taskDefinitionArn"]
@@ -263,9 +247,12 @@ class MigrationTask:
         )
         exit_code = container.get("exitCode")
         if exit_code == 0:
-            result = MigrationResult(arn, task, seconds)
-            self.log(f"migration: {result.summary()}")
-            return result
+            summary = (
+                f"migration task {task_id(task)} ({revision_name(arn)}) exited with code 0 "
+                f"after {seconds:.0f} s"
+            )
+            self.log(f"migration: {summary}")
+            return arn, summary
         reason = (
             container.get("reason") or described.get("stoppedReason") or described.get("stopCode")
         )

@@ -5,31 +5,13 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
+
+import botocore.session
 
 from .errors import ConfigError
 from .images import with_tag
-
-# What RegisterTaskDefinition accepts of what DescribeTaskDefinition returns.
-REGISTER_FIELDS = (
-    "family",
-    "taskRoleArn",
-    "executionRoleArn",
-    "networkMode",
-    "containerDefinitions",
-    "volumes",
-    "placementConstraints",
-    "requiresCompatibilities",
-    "cpu",
-    "memory",
-    "pidMode",
-    "ipcMode",
-    "proxyConfiguration",
-    "inferenceAccelerators",
-    "ephemeralStorage",
-    "runtimePlatform",
-    "enableFaultInjection",
-)
 
 # Tags this tool puts on the revisions it registers.
 TAG_PREVIOUS = "previous-task-definition"
@@ -38,6 +20,15 @@ TAG_COMMIT = "commit"
 TAG_BY = "deployed-by"
 OWN_TAGS = frozenset({TAG_PREVIOUS, TAG_IMAGE, TAG_COMMIT, TAG_BY})
 _TAG_VALUE_UNSAFE = re.compile(r"[^A-Za-z0-9 _.:/=+@-]")
+
+
+@cache
+def register_fields() -> frozenset[str]:
+    """What RegisterTaskDefinition accepts, from botocore's model of the ECS API (so a
+    field that DescribeTaskDefinition returns and a new botocore knows is kept)."""
+    model = botocore.session.get_session().get_service_model("ecs")
+    shape = model.operation_model("RegisterTaskDefinition").input_shape
+    return frozenset(shape.members if shape else ())
 
 
 def tag_value(value: str) -> str:
@@ -96,11 +87,8 @@ def new_revision_request(
     (their values made fit for ECS).
     """
     container_image(task_definition, container)
-    request = {
-        field: copy.deepcopy(task_definition[field])
-        for field in REGISTER_FIELDS
-        if field in task_definition
-    }
+    accepted = register_fields()
+    request = {k: copy.deepcopy(v) for k, v in task_definition.items() if k in accepted}
     for definition in request["containerDefinitions"]:
         if definition.get("name") == container:
             definition["image"] = with_tag(definition["image"], image_tag)

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ops.cli import EXIT_OK, OneLineParser, bounded
+from ops.cli import EXIT_OK, OneLineParser
 
 from .errors import ConfigError, DeployError, aws_call, reported
 from .project import secret_name
@@ -54,6 +54,7 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # asks for the same, telegram_app.ALLOWED_UPDATES; a test keeps the two equal).
 ALLOWED_UPDATES = ("message", "callback_query")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_CONNECTIONS = 40  # parallel deliveries (Telegram's default)
 
 
 def build_parser() -> OneLineParser:
@@ -82,12 +83,6 @@ def build_parser() -> OneLineParser:
         "--parameters-file",
         type=Path,
         help="default: infrastructure/aws/parameters/ENVIRONMENT.json",
-    )
-    set_parser.add_argument(
-        "--max-connections",
-        type=bounded(1, 100, "a whole number", whole=True),
-        default=40,
-        help="parallel deliveries (1-100)",
     )
     set_parser.add_argument(
         "--drop-pending-updates", action="store_true", help="discard updates waiting at Telegram"
@@ -269,7 +264,7 @@ def cmd_set(args: argparse.Namespace, environ: Mapping[str, str], secrets: Secre
         "url": url,
         "secret_token": setting(WEBHOOK_SECRET, args, environ, secrets),
         "allowed_updates": list(ALLOWED_UPDATES),
-        "max_connections": args.max_connections,
+        "max_connections": MAX_CONNECTIONS,
         "drop_pending_updates": args.drop_pending_updates,
     }
     api.call("setWebhook", payload)
