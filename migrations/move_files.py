@@ -7,7 +7,8 @@ one, so the owner's copy is read from the last commit (copier updates only a
 clean working tree). For each rename of that version:
 
 - the last commit has nothing at the old path: nothing to do;
-- nothing was rendered at the new path: the owner's file is written there;
+- nothing was rendered at the new path (a later version removed the file):
+  the owner's file is written there if they edited it, else dropped;
 - the owner never edited the old file (it equals what the previous template
   version rendered): the new file stays as rendered;
 - otherwise the owner's edits are merged into the new file three ways (base:
@@ -229,7 +230,9 @@ def move_files(project: Path, version: str, committed: Rendering, previous: Rend
         if ours is None:
             continue
         source, target = project / old, project / new
-        if not target.exists():
+        if not target.exists() and ours == previous(old):
+            report.append(f"removed {old}: unedited, and the template no longer has {new}")
+        elif not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(ours)
             report.append(f"moved {old} -> {new}")

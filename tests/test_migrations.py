@@ -50,6 +50,17 @@ def test_migration_writes_the_owners_file_when_nothing_was_rendered_there(
     assert (tmp_path / NEW).read_text() == "the user's words\n"
 
 
+def test_migration_drops_an_unedited_file_that_a_later_version_removed(
+    move_files: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / OLD).write_text(BASE)
+    report = move_files.move_files(tmp_path, "9.9.9", files(old=BASE), files(old=BASE))
+    assert report == [f"removed {OLD}: unedited, and the template no longer has {NEW}"]
+    assert not (tmp_path / OLD).exists()
+    assert not (tmp_path / NEW).exists()
+
+
 def test_migration_merges_the_owners_edit_into_the_renamed_file(
     move_files: Any, tmp_path: Path
 ) -> None:
@@ -107,5 +118,6 @@ def test_every_migration_is_versioned_and_runs_this_script() -> None:
     migrations = config["_migrations"]
     assert migrations
     for migration in migrations:
-        assert migration["version"] in load_module().RENAMES
+        module = load_module()
+        assert migration["version"] in module.RENAMES.keys() | module.REMOVED.keys()
         assert "migrations/move_files.py" in " ".join(migration["command"])

@@ -198,6 +198,9 @@ def test_level_4_project_from_the_previous_release_moves_to_the_ops_package_with
     assert moved_file.read_text().endswith(OWNER_FUNCTION)
     assert not (project / "scripts" / "evolution").exists()
     assert not (project / "scripts" / "deploy" / "ecs_deploy.py").exists()
+    assert not (project / "ops" / "src" / "ops" / "evolution" / "words.py").exists(), (
+        "0.2.0 moved words.py, which 0.3.0 removed and the owner never edited"
+    )
     assert leftover_conflicts(project) == []
     run(["uv", "sync", "--all-packages", "--quiet"], project)
     label = [
