@@ -19,12 +19,16 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYTICS = ROOT / "tests" / "fixtures" / "analytics"  # level 4: a week of deployments
 DEPLOYMENT_LOG = ANALYTICS / "deployments.jsonl"
 CONFIGURATION = [".copier-answers.yml", "config/evolution.yml", "config/feature-flags.yml"]
+RDS_HOST = "db.abc123.eu-west-1.rds.amazonaws.com"  # an RDS instance's endpoint
 Routes = dict[str, tuple[int, Any]]  # path -> (status, JSON body or raw text)
+# The `refused_setting` fixture (conftest.py): (Settings, NAME, value) -> the one-line refusal.
+RefusedSetting = Callable[[type[BaseSettings], str, str], str]
 
 MARKET_DATA: Routes = {
     "/health": (
