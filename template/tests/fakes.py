@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from pydantic_settings import BaseSettings
@@ -27,6 +28,8 @@ DEPLOYMENT_LOG = ANALYTICS / "deployments.jsonl"
 CONFIGURATION = [".copier-answers.yml", "config/evolution.yml", "config/feature-flags.yml"]
 RDS_HOST = "db.abc123.eu-west-1.rds.amazonaws.com"  # an RDS instance's endpoint
 Routes = dict[str, tuple[int, Any]]  # path -> (status, JSON body or raw text)
+# The `make_client` fixture (integration/conftest.py): market-data's app behind an AsyncClient.
+ClientFactory = Callable[..., httpx.AsyncClient]
 # The `refused_setting` fixture (conftest.py): (Settings, NAME, value) -> the one-line refusal.
 RefusedSetting = Callable[[type[BaseSettings], str, str], str]
 
@@ -203,6 +206,16 @@ class Services:
 
     def __exit__(self, *exc: object) -> None:
         self.servers.close()
+
+
+class Clock:
+    """A clock the test sets and moves: `now`, in seconds since the epoch."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def free_port() -> int:
