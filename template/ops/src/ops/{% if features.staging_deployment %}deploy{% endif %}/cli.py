@@ -53,18 +53,12 @@ from ops.project import current_project
 from . import infra, migrate, rolling, stack
 from .commands import PROG, Clients, Subcommands
 from .errors import reported
+from .project import default_region as default_region  # ops.backup.rds_cli imports it here
 
 # feature -> the module of its subcommands (it exists only at the levels with it)
 BY_FEATURE = {
     "blue_green_deployment": "ops.deploy.bluegreen",
 }
-
-
-def default_region(environ: Mapping[str, str]) -> str:
-    """AWS_REGION, else AWS_DEFAULT_REGION, else the project's region."""
-    return (
-        environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or current_project().region
-    )
 
 
 def build_parser(environ: Mapping[str, str]) -> OneLineParser:

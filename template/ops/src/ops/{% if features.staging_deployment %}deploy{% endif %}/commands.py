@@ -169,6 +169,14 @@ class Recorder:
             progress(f"warning: could not append the record to {path}: {exc.strerror or exc}")
         print(record.to_json(), flush=True)
 
+    def tags(self, image: str) -> dict[str, str]:
+        """The tags of the task definition revisions the command registers for `image`."""
+        return {
+            TAG_IMAGE: image,
+            TAG_COMMIT: records.commit(self.environ, image),
+            TAG_BY: records.who(self.environ),
+        }
+
     @contextmanager
     def failures(
         self,
@@ -187,15 +195,6 @@ class Recorder:
             detail = f"{done}; {exc}" if done else str(exc)
             self(action, exc.outcome if waits else "failed", tag, services or {}, detail)
             raise
-
-
-def deploy_tags(image: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """The tags of the task definition revisions a command registers."""
-    return {
-        TAG_IMAGE: image,
-        TAG_COMMIT: records.commit(environ, image),
-        TAG_BY: records.who(environ),
-    }
 
 
 def check_bot_token(environment: EcsEnvironment, clients: Clients) -> None:

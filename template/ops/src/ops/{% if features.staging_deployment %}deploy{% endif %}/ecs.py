@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, DeployError, TimedOutError, aws_call
 from .images import tag_of
-from .progress import Progress, after_each, ecs_service_link, tasks
-from .progress import run_waiter as run_waiter  # ops.backup.rds imports it from here
+from .progress import Progress, after_each, ecs_service_link, run_waiter, tasks
 from .project import APPS, cluster_name, repository_name, service_name
 from .taskdefs import (
     TAG_PREVIOUS,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from ops.cli import EXIT_OK
 
-from .commands import Clients, Recorder, Subcommands, add_wait_options, deploy_tags, progress
+from .commands import Clients, Recorder, Subcommands, add_wait_options, progress
 from .ecs import EcsEnvironment
 from .migration import MigrationTask
 from .options import image_tag
@@ -31,7 +31,7 @@ def cmd_migrate(args: argparse.Namespace, clients: Clients, environ: Mapping[str
     record = Recorder(args, environ)
     environment = EcsEnvironment(args.environment, clients.ecs, clients.ecr, log=progress)
     task = MigrationTask(environment, log=progress)
-    tags = deploy_tags(args.image_tag, environ)
+    tags = record.tags(args.image_tag)
     with record.failures("migrate", args.image_tag, waits=True):
         revision, summary = task.run(args.image_tag, tags, args.timeout, args.interval)
     family = migration_family(args.environment)

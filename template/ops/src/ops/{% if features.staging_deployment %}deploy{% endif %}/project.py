@@ -6,6 +6,7 @@ baked into the code: staging from level 2, production from level 3.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from ops.project import current_project
@@ -13,6 +14,13 @@ from ops.project import current_project
 APPS: Final = ("market-data", "telegram-bot")
 # The port each app's container serves (app.yml: ContainerPort; blue/green AppSpecs).
 CONTAINER_PORTS: Final = {"market-data": 8080, "telegram-bot": 8081}
+
+
+def default_region(environ: Mapping[str, str]) -> str:
+    """AWS_REGION, else AWS_DEFAULT_REGION, else the project's region."""
+    return (
+        environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or current_project().region
+    )
 
 
 def environments() -> tuple[str, ...]:

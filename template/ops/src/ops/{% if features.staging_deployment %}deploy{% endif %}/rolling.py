@@ -18,7 +18,6 @@ from .commands import (
     Subcommands,
     add_wait_options,
     check_bot_token,
-    deploy_tags,
     progress,
 )
 from .ecs import EcsEnvironment, Rollback, Service
@@ -53,7 +52,7 @@ def cmd_deploy(args: argparse.Namespace, clients: Clients, environ: Mapping[str,
     environment = EcsEnvironment(args.environment, clients.ecs, clients.ecr, log=progress)
     with record.failures("deploy", args.image_tag):
         check_bot_token(environment, clients)
-        revisions = environment.deploy(args.image_tag, deploy_tags(args.image_tag, environ))
+        revisions = environment.deploy(args.image_tag, record.tags(args.image_tag))
     record(
         "deploy",
         "started",

@@ -42,10 +42,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ops.cli import EXIT_OK, OneLineParser
+from ops.cli import EXIT_OK, OneLineParser, http_url
 
 from .errors import ConfigError, DeployError, aws_call, reported
-from .project import secret_name
+from .project import default_region, secret_name
 from .stackparams import default_path, load
 
 PROG = "telegram-webhook"
@@ -57,7 +57,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_CONNECTIONS = 40  # parallel deliveries (Telegram's default)
 
 
-def build_parser() -> OneLineParser:
+def build_parser(environ: Mapping[str, str]) -> OneLineParser:
     """The command line: set, delete and info."""
     parser = OneLineParser(
         prog=PROG, description="Register, remove and inspect the bot's Telegram webhook."
@@ -68,11 +68,16 @@ def build_parser() -> OneLineParser:
         help="read the token and secret from this environment's Secrets Manager secrets "
         "when they are not in the environment variables",
     )
-    common.add_argument("--region", help="AWS region of the secrets (default: AWS_REGION)")
+    common.add_argument(
+        "--region",
+        default=default_region(environ),
+        help="AWS region of the secrets (default: AWS_REGION or the project's)",
+    )
     common.add_argument(
         "--api-base-url",
-        help="the Bot API, token appended (default: TELEGRAM_API_BASE_URL or "
-        f"{DEFAULT_API_BASE_URL})",
+        type=http_url,
+        default=environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        help="the Bot API, token appended (default: TELEGRAM_API_BASE_URL or the public one)",
     )
     common.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -145,8 +150,7 @@ def setting(
     """The variable, else with --environment its secret, checked for shape (never echoed)."""
     value = environ.get(which.variable, "").strip()
     if not value and args.environment:
-        region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-        value = secrets(secret_name(args.environment, which.secret), region)
+        value = secrets(secret_name(args.environment, which.secret), args.region)
     if not value:
         raise ConfigError(which.missing)
     if not which.pattern.match(value):
@@ -166,16 +170,6 @@ def webhook_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
             f"the webhook URL must be an https:// URL (Telegram requires HTTPS), not {url!r}"
         )
     return url
-
-
-def api_base_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
-    """The Bot API base URL, to which the token is appended."""
-    url = (args.api_base_url or environ.get("TELEGRAM_API_BASE_URL", "")).strip()
-    url = url or DEFAULT_API_BASE_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"the Bot API URL must be an http(s):// URL, not {url!r}")
-    return url.rstrip("/")
 
 
 def bot_mode(args: argparse.Namespace) -> tuple[str | None, Path | None]:
@@ -228,7 +222,7 @@ class BotApi:
 def bot_api(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> BotApi:
     """The Bot API with the bot's token."""
     token = setting(BOT_TOKEN, args, environ, secrets)
-    return BotApi(api_base_url(args, environ), token, args.timeout)
+    return BotApi(args.api_base_url, token, args.timeout)
 
 
 def _info_line(info: Mapping[str, Any]) -> str:
@@ -305,7 +299,7 @@ def main(
 ) -> int:
     """Run one command; return its exit code (errors as one line on stderr)."""
     environ = os.environ if environ is None else environ
-    parser = build_parser()
+    parser = build_parser(environ)
     args = parser.parse_args(argv)
     return reported(parser, lambda: COMMANDS[args.command](args, environ, secrets))
 
