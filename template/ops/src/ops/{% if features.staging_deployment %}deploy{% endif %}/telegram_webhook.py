@@ -195,7 +195,7 @@ class BotApi:
         self.timeout = timeout
 
     def call(self, method: str, payload: Mapping[str, Any] | None = None) -> Any:
-        """POST `method` with a JSON body; the `result`, or WebhookError."""
+        """POST `method` with a JSON body; the `result`, or a DeployError."""
         url = f"{self.base_url}{self.token}/{method}"
         try:
             response = httpx.post(url, json=dict(payload or {}), timeout=self.timeout)
