@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 Log = Callable[[str], None]
 
 
+class NoClusterError(ConfigError):
+    """The environment's ECS cluster does not exist (its app stack was not created)."""
+
+
 @dataclass(frozen=True)
 class Service:
     """One ECS service as DescribeServices reports it."""
@@ -118,28 +122,34 @@ class EcsEnvironment:
         self.log = log
 
     # ------------------------------------------------------------------ read
-    def described(self) -> dict[str, dict[str, Any]]:
-        """app -> its service as DescribeServices reports it, or a ConfigError when the
-        cluster or a service is missing."""
+    def active(self) -> dict[str, dict[str, Any]]:
+        """app -> its service as DescribeServices reports it, for the apps whose service
+        exists and is active; a NoClusterError when the cluster does not exist."""
         names = {service_name(self.environment, app): app for app in APPS}
-        missing_cluster = ConfigError(
+        no_cluster = NoClusterError(
             f"cluster {self.cluster} not found: create the app stack of "
             f"{self.environment} first (docs/deployment/aws.md)"
         )
         with aws_call(
             f"describe the services of {self.cluster}",
-            {"ClusterNotFoundException": missing_cluster},
+            {"ClusterNotFoundException": no_cluster},
         ):
             response = self.ecs.describe_services(cluster=self.cluster, services=list(names))
-        found = {s["serviceName"]: s for s in response.get("services", [])}
-        missing = [name for name in names if name not in found]
-        inactive = [name for name, s in found.items() if s.get("status") != "ACTIVE"]
-        if missing or inactive:
+        found = response.get("services", [])
+        active = {s["serviceName"]: dict(s) for s in found if s.get("status") == "ACTIVE"}
+        return {app: active[name] for name, app in names.items() if name in active}
+
+    def described(self) -> dict[str, dict[str, Any]]:
+        """app -> its service as DescribeServices reports it, or a ConfigError when the
+        cluster or a service is missing."""
+        services = self.active()
+        missing = [service_name(self.environment, app) for app in APPS if app not in services]
+        if missing:
             raise ConfigError(
-                f"service {', '.join(missing + inactive)} not found (or not active) in cluster "
+                f"service {', '.join(missing)} not found (or not active) in cluster "
                 f"{self.cluster}: create the app stack of {self.environment} first"
             )
-        return {app: dict(found[name]) for name, app in names.items()}
+        return services
 
     def services(self) -> list[Service]:
         """The apps' services."""
