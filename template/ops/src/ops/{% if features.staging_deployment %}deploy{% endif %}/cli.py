@@ -43,7 +43,6 @@ Exit codes: 0 done; 1 the deployment failed (or `status` found a problem);
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
@@ -52,8 +51,8 @@ from ops.project import current_project
 
 from . import infra, migrate, rolling, stack
 from .commands import PROG, Clients, Subcommands
-from .errors import reported
-from .project import default_region as default_region  # ops.backup.rds_cli imports it here
+from .errors import run_command
+from .project import default_region
 
 # feature -> the module of its subcommands (it exists only at the levels with it)
 BY_FEATURE = {
@@ -85,10 +84,7 @@ def main(
     clients: Callable[[str], Clients] = Clients,
 ) -> int:
     """Run one command; return its exit code (errors as one line on stderr)."""
-    environ = os.environ if environ is None else environ
-    parser = build_parser(environ)
-    args = parser.parse_args(argv)
-    return reported(parser, lambda: int(args.run(args, clients(args.region), environ)))
+    return run_command(build_parser, argv, environ, lambda args, _: clients(args.region))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, DeployError, TimedOutError, aws_call
+from .errors import ConfigError, DeployError, NoClusterError, TimedOutError, aws_call
 from .images import tag_of
-from .progress import Progress, after_each, ecs_service_link, run_waiter, tasks
+from .progress import Progress, Seen, ecs_service_link, run_waiter, tasks
 from .project import APPS, cluster_name, repository_name, service_name
 from .taskdefs import (
     TAG_PREVIOUS,
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     from mypy_boto3_ecs.client import ECSClient
 
 Log = Callable[[str], None]
-
-
-class NoClusterError(ConfigError):
-    """The environment's ECS cluster does not exist (its app stack was not created)."""
 
 
 @dataclass(frozen=True)
@@ -326,11 +322,35 @@ class EcsEnvironment:
 
         return lines
 
+    def watch(
+        self,
+        waiter: str,
+        what: str,
+        lines: Callable[[Progress], Seen],
+        timeout: int,
+        interval: int,
+        timed_out: Callable[[], DeployError],
+        **params: Any,
+    ) -> None:
+        """Run the ECS `waiter` on the cluster (every `interval` s, at most `timeout` s);
+        each poll's answer printed by what `lines` makes of the wait's Progress."""
+        progress = Progress(timeout, self.log, self.clock)
+        run_waiter(
+            self.ecs,
+            waiter,
+            what,
+            lines(progress),
+            timeout,
+            interval,
+            timed_out,
+            cluster=self.cluster,
+            **params,
+        )
+
     def wait(self, timeout: int, interval: int, expected: Mapping[str, str]) -> list[Service]:
         """Wait (at most `timeout` s) until every service is stable on its `expected`
         revision (service name -> task definition), a line per service and poll."""
         self.log(f"waiting up to {timeout} s for {', '.join(APPS)} to be stable")
-        progress = Progress(timeout, self.log, self.clock)
 
         def timed_out() -> DeployError:
             unstable = [s.summary() for s in self.services() if not s.steady]
@@ -338,14 +358,13 @@ class EcsEnvironment:
                 f"not stable after {timeout} s: " + ("; ".join(unstable) or "still settling")
             )
 
-        run_waiter(
-            self.ecs.get_waiter("services_stable").wait,
+        self.watch(
+            "services_stable",
+            "the services",
+            self.poll_lines,
             timeout,
             interval,
-            "the services",
             timed_out,
-            after_each(self.ecs, "DescribeServices", self.poll_lines(progress)),
-            cluster=self.cluster,
             services=[service_name(self.environment, app) for app in APPS],
         )
         after = self.services()

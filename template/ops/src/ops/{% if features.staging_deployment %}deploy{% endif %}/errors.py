@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import argparse
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from botocore.exceptions import (
@@ -28,6 +30,10 @@ class ConfigError(DeployError):
     """Bad arguments, credentials, permissions or missing infrastructure (exit 2)."""
 
     exit_code = EXIT_USAGE
+
+
+class NoClusterError(ConfigError):
+    """An environment's ECS cluster does not exist (its app stack was not created)."""
 
 
 class TimedOutError(DeployError):
@@ -115,3 +121,17 @@ def reported(parser: OneLineParser, command: Callable[[], int]) -> int:
     except (ClientError, BotoCoreError) as exc:
         message, code = " ".join(str(exc).split()), EXIT_FAILED
     return parser.fail(message, code)
+
+
+def run_command(
+    build_parser: Callable[[Mapping[str, str]], OneLineParser],
+    argv: Sequence[str] | None,
+    environ: Mapping[str, str] | None,
+    context: Callable[[argparse.Namespace, Mapping[str, str]], object],
+) -> int:
+    """Run the subcommand `argv` names (its `run`, given what `context` makes of the
+    arguments and the environment: its AWS clients); its exit code as `reported` says."""
+    environ = os.environ if environ is None else environ
+    parser = build_parser(environ)
+    args = parser.parse_args(argv)
+    return reported(parser, lambda: int(args.run(args, context(args, environ), environ)))

@@ -30,7 +30,7 @@ def cmd_migrate(args: argparse.Namespace, clients: Clients, environ: Mapping[str
     """Run the migration task of the image tag to completion; record it."""
     record = Recorder(args, environ)
     environment = EcsEnvironment(args.environment, clients.ecs, clients.ecr, log=progress)
-    task = MigrationTask(environment, log=progress)
+    task = MigrationTask(environment)
     tags = record.tags(args.image_tag)
     with record.failures("migrate", args.image_tag, waits=True):
         revision, summary = task.run(args.image_tag, tags, args.timeout, args.interval)

@@ -19,7 +19,6 @@ the service does.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,7 +28,7 @@ from ops.project import current_project
 
 from .ecs import EcsEnvironment
 from .errors import ConfigError, DeployError, TimedOutError, aws_call, from_client_error
-from .progress import NOT_APPLICABLE, Progress, after_each, ecs_task_link, run_waiter, tasks
+from .progress import NOT_APPLICABLE, Progress, ecs_task_link, tasks
 from .project import migration_family
 from .taskdefs import new_revision_request, revision_name
 
@@ -49,8 +48,6 @@ _SERVICE_LOGIN = ("DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_IAM_AUTH")
 
 # Container settings of the service that a one-off task must not have.
 _SERVICE_ONLY = ("portMappings", "healthCheck", "dependsOn", "links", "restartPolicy")
-
-Log = Callable[[str], None]
 
 
 def migration_module() -> str:
@@ -115,16 +112,11 @@ def log_location(request: Mapping[str, Any], task: str) -> str:
 class MigrationTask:
     """Register, start and watch the migration task of one environment."""
 
-    def __init__(
-        self,
-        environment: EcsEnvironment,
-        log: Log = lambda _line: None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, environment: EcsEnvironment) -> None:
         self.environment = environment
         self.ecs = environment.ecs
-        self.log = log
-        self.clock = clock
+        self.log = environment.log
+        self.clock = environment.clock
 
     def register(
         self, image_tag: str, tags: Mapping[str, str]
@@ -199,7 +191,6 @@ class MigrationTask:
         A task still running then is stopped, and TimedOutError raised.
         """
         cluster = self.environment.cluster
-        progress = Progress(timeout, self.log, self.clock)
 
         def timed_out() -> DeployError:
             try:
@@ -213,14 +204,13 @@ class MigrationTask:
                 "(PostgreSQL rolls its transaction back); nothing was deployed"
             )
 
-        run_waiter(
-            self.ecs.get_waiter("tasks_stopped").wait,
+        self.environment.watch(
+            "tasks_stopped",
+            "the migration task",
+            self.poll_lines,
             timeout,
             interval,
-            "the migration task",
             timed_out,
-            after_each(self.ecs, "DescribeTasks", self.poll_lines(progress)),
-            cluster=cluster,
             tasks=[task],
         )
         with aws_call(f"describe task {task_id(task)}"):

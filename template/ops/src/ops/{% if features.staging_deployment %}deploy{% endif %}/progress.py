@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import WaiterError
@@ -112,24 +112,26 @@ def waiter_config(timeout: float, interval: float) -> Any:
 
 
 def run_waiter(
-    wait: Callable[..., None],
+    client: Any,
+    waiter: str,
+    what: str,
+    seen: Seen,
     timeout: float,
     interval: float,
-    what: str,
     timed_out: Callable[[], DeployError],
-    watch: AbstractContextManager[None] | None = None,
     failed: Callable[[Mapping[str, Any]], DeployError] | None = None,
     **params: Any,
 ) -> None:
-    """Run a botocore waiter's `wait` every `interval` s for at most `timeout` s,
-    inside `watch` (which prints each poll: after_each).
+    """Run the client's botocore `waiter` every `interval` s for at most `timeout` s;
+    `seen` gets the answer of each poll (after_each), to print it.
 
     When the time runs out it raises what `timed_out` returns; on a terminal state
     what `failed` makes of the last answer, else (or on an AWS error) a DeployError.
     """
+    wait = client.get_waiter(waiter)
     try:
-        with aws_call(f"wait for {what}"), watch or nullcontext():
-            wait(**params, WaiterConfig=waiter_config(timeout, interval))
+        with aws_call(f"wait for {what}"), after_each(client, wait.config.operation, seen):
+            wait.wait(**params, WaiterConfig=waiter_config(timeout, interval))
     except WaiterError as exc:
         if exc.kwargs.get("reason") == "Max attempts exceeded":
             raise timed_out() from None
