@@ -197,6 +197,10 @@ REMOVED: dict[str, list[tuple[str, str]]] = {
             "tests/unit/ops/test_evolution_words.py",
             "its cases are in tests/unit/ops/test_evolution_triggers.py",
         ),
+        (
+            "ops/src/ops/deploy/stack.py",
+            "infra.py registers stack-parameters with infra-plan and infra-apply",
+        ),
     ],
 }
 

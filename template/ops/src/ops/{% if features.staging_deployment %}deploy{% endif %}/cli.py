@@ -31,9 +31,9 @@ ops/deploy/bluegreen.py). Each command but `status`, `stack-parameters`, `infra-
 commit, who, when) to .data/deployments.jsonl and prints it as one JSON line on
 stdout; progress goes to stderr.
 
-Each concern is a module: rolling.py (deploy, wait, rollback, status), stack.py
-(stack-parameters), migrate.py, infra.py (infra-plan, infra-apply: change sets of
-the environment's CloudFormation stacks), and bluegreen.py, which exists only at the levels
+Each concern is a module: rolling.py (deploy, wait, rollback, status), migrate.py,
+infra.py (the environment's CloudFormation stacks: stack-parameters, and infra-plan and
+infra-apply, their change sets), and bluegreen.py, which exists only at the levels
 that have it and is registered here only when the project's level has it.
 The region is --region, else AWS_REGION or AWS_DEFAULT_REGION, else the project's.
 Exit codes: 0 done; 1 the deployment failed (or `status` found a problem);
@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping, Sequence
 from ops.cli import OneLineParser
 from ops.project import current_project
 
-from . import infra, migrate, rolling, stack
+from . import infra, migrate, rolling
 from .commands import PROG, Clients, Subcommands
 from .errors import run_command
 from .project import default_region
@@ -69,7 +69,6 @@ def build_parser(environ: Mapping[str, str]) -> OneLineParser:
     )
     sub = Subcommands.of(parser, default_region(environ))
     rolling.register(sub)
-    stack.register(sub)
     migrate.register(sub)
     infra.register(sub)
     for feature, module in BY_FEATURE.items():

@@ -1,7 +1,10 @@
-"""`infra-plan` and `infra-apply`: the change sets of an environment's stacks, for
-review on a pull request and executed once it is merged (.github/workflows/
-infrastructure.yml). `make bootstrap` creates the stacks the first time.
+"""The CloudFormation stacks of an environment: `stack-parameters`, the app stack's
+parameter file for `make bootstrap`, which creates the stacks the first time, with the
+image tag that runs now, so that a stack update never rolls the services back; and
+`infra-plan` and `infra-apply`, the change sets of the stacks, for review on a pull
+request and executed once it is merged (.github/workflows/infrastructure.yml).
 
+    uv run ecs-deploy stack-parameters --environment staging [--output FILE]
     uv run ecs-deploy infra-plan --environment staging --summary-file "$GITHUB_STEP_SUMMARY"
     uv run ecs-deploy infra-apply --environment staging
 
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from ops.cli import EXIT_FAILED, EXIT_OK, bounded
 
-from . import stackparams
+from . import health, stackparams
 from .changesets import (
     KINDS,
     TEMPLATE_BUCKET_OUTPUT,
@@ -33,7 +36,10 @@ from .changesets import (
     stacks,
 )
 from .commands import Clients, Subcommands, progress
-from .stack import app_stack_parameters
+from .ecs import EcsEnvironment
+from .errors import ConfigError
+from .options import image_tag
+from .project import bot_token_secret_name
 
 
 def default_name(environ: Mapping[str, str]) -> str:
@@ -45,7 +51,24 @@ def default_name(environ: Mapping[str, str]) -> str:
 
 
 def register(sub: Subcommands) -> None:
-    """infra-plan, infra-apply."""
+    """stack-parameters, infra-plan, infra-apply."""
+    params = sub.add(
+        "stack-parameters",
+        cmd_stack_parameters,
+        "the app stack's parameter file with the running image tag, for make bootstrap",
+        recorded=False,
+    )
+    params.add_argument(
+        "--image-tag",
+        type=image_tag,
+        help="image tag for the stack (default: the tag running now; needed the first time)",
+    )
+    params.add_argument(
+        "--parameters-file",
+        type=Path,
+        help="default: infrastructure/aws/parameters/ENVIRONMENT.json",
+    )
+    params.add_argument("--output", type=Path, help="write here instead of stdout")
     plan = sub.add(
         "infra-plan",
         cmd_plan,
@@ -74,6 +97,55 @@ def register(sub: Subcommands) -> None:
             default=3600,
             help="seconds to wait for each change set and stack (default: 3600)",
         )
+
+
+def running_tag(environment: EcsEnvironment) -> str:
+    """The image tag the market-data service runs now."""
+    try:
+        market = environment.services()[0]
+    except ConfigError:
+        raise ConfigError(
+            f"nothing runs in {environment.environment} yet: pass the tag of images you "
+            "pushed to ECR (--image-tag, or IMAGE_TAG=... for make)"
+        ) from None
+    tag = environment.image_tag(market.task_definition, market.app)
+    if tag is None:
+        raise ConfigError("the running market-data image has no tag: pass --image-tag")
+    return tag
+
+
+def app_stack_parameters(
+    environment: str, clients: Clients, image_tag: str | None, path: Path
+) -> stackparams.StackParameters:
+    """The app stack's parameters: the file at `path` with `image_tag`, else the tag
+    that runs now (its images checked in ECR), and the bot's count as its token allows."""
+    services = EcsEnvironment(environment, clients.ecs, clients.ecr)
+    tag = image_tag or running_tag(services)
+    services.check_images(tag)
+    state = health.secret_state(clients.secretsmanager, bot_token_secret_name(environment))
+    return stackparams.build(path, environment, tag, bot_can_start=state == "set")
+
+
+def cmd_stack_parameters(
+    args: argparse.Namespace, clients: Clients, environ: Mapping[str, str]
+) -> int:
+    """Write the app stack's parameters with --image-tag, else the running image tag."""
+    parameters = app_stack_parameters(
+        args.environment,
+        clients,
+        args.image_tag,
+        args.parameters_file or stackparams.default_path(args.environment),
+    )
+    tag = parameters.values["ImageTag"]
+    for note in parameters.notes:
+        progress(f"note: {note}")
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(parameters.to_json(), encoding="utf-8")
+        progress(f"wrote {args.output} (ImageTag {tag})")
+    else:
+        sys.stdout.write(parameters.to_json())
+    return EXIT_OK
 
 
 def parameters_of(spec: StackSpec, clients: Clients) -> dict[str, str]:
