@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from .errors import aws_call, error_code, from_client_error
+from .errors import aws_call
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
@@ -63,13 +62,10 @@ def alarms_firing(cloudwatch: CloudWatchClient, prefix: str) -> list[str]:
 
 def secret_state(secrets: SecretsManagerClient, name: str) -> str:
     """Whether the secret holds a value: set, empty or missing (the value is never read)."""
-    try:
+    response: Mapping[str, Any] = {}
+    with aws_call(f"describe secret {name}", ignore=("ResourceNotFoundException",)):
         response = secrets.describe_secret(SecretId=name)
-    except ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return "missing"
-        raise from_client_error(exc, f"describe secret {name}") from None
-    if response.get("DeletedDate"):
+    if not response or response.get("DeletedDate"):
         return "missing"
     stages = response.get("VersionIdsToStages", {})
     return "set" if any("AWSCURRENT" in labels for labels in stages.values()) else "empty"
