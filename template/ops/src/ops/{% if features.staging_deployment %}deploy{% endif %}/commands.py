@@ -58,7 +58,9 @@ class Clients:
         return client
 
 
-Command = Callable[[argparse.Namespace, Clients, Mapping[str, str]], int]
+# A subcommand's `run`: its arguments, its context (ecs-deploy's Clients, rds-backup's
+# RdsBackups: run_command), the environment; the exit code.
+Command = Callable[[argparse.Namespace, Any, Mapping[str, str]], int]
 
 
 def progress(line: str) -> None:
