@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = {
     "services": ("services",),
-    "ops": ("ops", "scripts"),
+    "ops package (ops/)": ("ops",),
+    "scripts/ (entry points, upgrade.py)": ("scripts",),
     "tests": ("tests",),
 }
 SKIP = {".venv", "__pycache__", "migrations"}
@@ -59,6 +60,8 @@ def measure(project: Path) -> dict[str, int]:
         part: sum(code_lines(p.read_text()) for f in folders for p in python_files(project, f))
         for part, folders in PARTS.items()
     }
+    ops, services = sizes["ops package (ops/)"], sizes["services"]
+    sizes["ops package / services (%)"] = round(100 * ops / services)
     every = [p for p in project.rglob("*.py") if ".venv" not in p.parts]
     sizes["sys.path mentions"] = sum(p.read_text().count("sys.path") for p in every)
     return sizes
@@ -107,7 +110,7 @@ def main() -> None:
         subprocess.run(["make", "test"], cwd=project, check=True, capture_output=True)
         rows["make test s"] = round(time.perf_counter() - started, 1)
     for name, value in rows.items():
-        print(f"{name:32} {value}")
+        print(f"{name:40} {value}")
     shutil.rmtree(workdir, ignore_errors=True)
 
 
