@@ -246,7 +246,15 @@ def test_ladder_walk_keeps_edits_at_each_level_and_equals_a_fresh_copy(
     git_commit_all(fresh, "Generate at level 4 with the same edits")
     laddered, direct = tracked_digest(ladder[4]), tracked_digest(fresh)
     assert sorted(set(laddered) ^ set(direct)) == []
-    assert [path for path in laddered if laddered[path] != direct[path]] == []
+    # Each xdist worker renders from its own clone of the template, and the ladder
+    # may have been walked on another worker: the answers may differ in _src_path only.
+    assert without_source(answers(ladder[4])) == without_source(answers(fresh))
+    differing = [path for path in laddered if laddered[path] != direct[path]]
+    assert [path for path in differing if path != ".copier-answers.yml"] == []
+
+
+def without_source(recorded: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in recorded.items() if key != "_src_path"}
 
 
 def synced_copy(ladder: dict[int, Path], level: int, into: Path) -> Path:
