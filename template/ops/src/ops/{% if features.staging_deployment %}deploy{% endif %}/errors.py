@@ -13,6 +13,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ProfileNotFound,
 )
 
 from ops.cli import EXIT_FAILED, EXIT_USAGE, OneLineParser
@@ -113,6 +114,9 @@ def reported(parser: OneLineParser, command: Callable[[], int]) -> int:
             "no AWS credentials: in GitHub Actions assume the deploy role "
             "(aws-actions/configure-aws-credentials); locally `aws sso login` or AWS_PROFILE"
         )
+        code = EXIT_USAGE
+    except ProfileNotFound as exc:
+        message = f"{exc}: set AWS_PROFILE to a profile of your AWS config, or unset it"
         code = EXIT_USAGE
     except NoRegionError:
         message, code = "no AWS region: pass --region or set AWS_REGION", EXIT_USAGE
