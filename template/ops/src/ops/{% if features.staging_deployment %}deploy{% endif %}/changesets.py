@@ -28,7 +28,7 @@ from cfn_flip import load_yaml  # type: ignore[import-untyped]
 from ops.project import current_project, project_root
 
 from .errors import ConfigError, DeployError, TimedOutError, aws_call, error_code
-from .progress import waiter_config
+from .progress import ran_out_of_time, waiter_config
 from .project import (
     app_stack_name,
     bootstrap_stack_name,
@@ -269,6 +269,9 @@ class ChangeSets:
                 WaiterConfig=waiter_config(self.timeout, self.interval),
             )
         except WaiterError as exc:
+            if ran_out_of_time(exc):
+                status = exc.last_response.get("Status", "")
+                raise TimedOutError(f"change set {name} of {stack} still {status}") from None
             reason = " ".join(str(exc.last_response.get("StatusReason", exc)).split())
             status = "no changes" if any(marker in reason for marker in NO_CHANGES) else "failed"
             return ChangeSetSummary(stack, name, status, reason=reason)
@@ -303,7 +306,7 @@ class ChangeSets:
             )
         except WaiterError as exc:
             status = self.stack_status(summary.stack) or "DELETED"
-            if exc.kwargs.get("reason") == "Max attempts exceeded":
+            if ran_out_of_time(exc):
                 after = f"after {self.timeout:.0f} s"
                 raise TimedOutError(f"{summary.stack} still {status} {after}") from None
             cause = self.failure(summary.stack)

@@ -111,6 +111,12 @@ def waiter_config(timeout: float, interval: float) -> Any:
     return {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
 
 
+def ran_out_of_time(exc: WaiterError) -> bool:
+    """Whether a botocore waiter gave up because its attempts ran out, not at a terminal
+    state or an AWS error (botocore tells them apart by the reason it gives only)."""
+    return exc.kwargs.get("reason") == "Max attempts exceeded"
+
+
 def run_waiter(
     client: Any,
     waiter: str,
@@ -133,7 +139,7 @@ def run_waiter(
         with aws_call(f"wait for {what}"), after_each(client, wait.config.operation, seen):
             wait.wait(**params, WaiterConfig=waiter_config(timeout, interval))
     except WaiterError as exc:
-        if exc.kwargs.get("reason") == "Max attempts exceeded":
+        if ran_out_of_time(exc):
             raise timed_out() from None
         if failed is not None and exc.last_response and "Error" not in exc.last_response:
             raise failed(exc.last_response) from None
