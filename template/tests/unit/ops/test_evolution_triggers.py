@@ -154,6 +154,23 @@ def test_a_dotted_name_is_one_metric() -> None:
     assert run("when staging_deployment.enabled", **{"staging_deployment.enabled": True}) is True
 
 
+def test_words_that_begin_with_a_keyword_true_false_or_a_frequency_are_metric_names() -> None:
+    assert names("android OR notifications AND order_count > weekly_reports") == (
+        "android",
+        "notifications",
+        "order_count",
+        "weekly_reports",
+    )
+    assert run("NOT true_north", true_north=False) is True
+
+
+def test_any_blank_separates_and_a_tab_is_one_column() -> None:
+    assert run("a\tOR\u00a0b\nAND c", a=False, b=True, c=True) is True
+    with pytest.raises(TriggerSyntaxError) as caught:
+        parse("team_size\t= 2")
+    assert caught.value.position == 10
+
+
 @pytest.mark.parametrize(
     ("text", "column", "message"),
     [

@@ -42,7 +42,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
+import pyparsing as pp
 import yaml
 
 PER_WEEK = "per_week"
@@ -67,19 +69,11 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "!=": operator.ne,
 }
 
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<quantity>\d+(?:_\d+)*(?:\.\d+)?(?:%|_[A-Za-z][A-Za-z0-9_]*)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<compare>>=|<=|==|!=|>|<)
-  | (?P<lparen>\()
-  | (?P<rparen>\))
-    """,
-    re.VERBOSE,
-)
 _QUANTITY = re.compile(r"(?P<number>\d+(?:_\d+)*(?:\.\d+)?)(?P<unit>%|_[A-Za-z][A-Za-z0-9_]*)?")
-_KEYWORDS = {"AND", "OR", "NOT"}
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+# The token a syntax error quotes as found; none there: a character the language has no use for.
+_TOKEN = re.compile(rf"{_QUANTITY.pattern}|{_NAME}|[<>=!]=|[<>()]")
+_RESERVED = {"and", "or", "not", "true", "false", *FREQUENCIES}
 _HINTS = {
     "=": "use == to compare",
     "&": "use AND",
@@ -159,10 +153,9 @@ def parse_quantity(text: str) -> Quantity:
 
 @dataclass(frozen=True)
 class Name:
-    """A metric name in a trigger, and where it starts in the text."""
+    """A metric name in a trigger."""
 
     name: str
-    position: int
 
 
 @dataclass(frozen=True)
@@ -171,7 +164,6 @@ class Literal:
 
     value: bool | Quantity
     text: str
-    position: int
 
 
 Operand = Name | Literal
@@ -212,15 +204,6 @@ Node = Compare | Truth | Not | BoolOp
 
 
 @dataclass(frozen=True)
-class Token:
-    """One lexical token of a trigger, with its position for error messages."""
-
-    kind: str  # quantity, name, compare, lparen, rparen, keyword, bool, end
-    text: str
-    position: int
-
-
-@dataclass(frozen=True)
 class Trigger:
     """A parsed trigger: its source text and syntax tree."""
 
@@ -228,128 +211,85 @@ class Trigger:
     tree: Node
 
 
-def _start(text: str) -> int:
-    """Where the condition starts: after leading blanks and an optional `when`/`when_`."""
-    match = re.match(r"\s*(?:when(?:\s+|_(?=[A-Za-z_])|\s*$)|)", text, re.IGNORECASE)
-    return match.end() if match else 0
+def _word(accept: Callable[[str], bool]) -> pp.ParserElement:
+    """A word (`team_size`, `AND`, `weekly`, `staging_deployment.enabled`) whose lower case
+    `accept` takes."""
+    return pp.Regex(_NAME).add_condition(lambda tokens: accept(tokens[0].lower()))
 
 
-def tokenize(text: str) -> list[Token]:
-    """The trigger's tokens, then an `end` token; TriggerSyntaxError at a bad character."""
-    tokens: list[Token] = []
-    position = _start(text)
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            char = text[position]
-            hint = _HINTS.get(char)
-            raise TriggerSyntaxError(
-                f"unexpected character {char!r}" + (f" ({hint})" if hint else ""),
-                text,
-                position,
-            )
-        kind = match.lastgroup or ""
-        word = match.group()
-        if kind == "name":
-            if word.upper() in _KEYWORDS:
-                kind = "keyword"
-                word = word.upper()
-            elif word.lower() in ("true", "false"):
-                kind = "bool"
-            elif word.lower() in FREQUENCIES:
-                kind = "quantity"
-        if kind != "space":
-            tokens.append(Token(kind, word, position))
-        position = match.end()
-    tokens.append(Token("end", "", len(text)))
-    return tokens
+def _keyword(word: str) -> pp.ParserElement:
+    return _word(lambda found: found == word).suppress()
 
 
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens = tokenize(text)
-        self.index = 0
+def _expected(what: str) -> pp.ParserElement:
+    """Matches where nothing else did, and stops the parse there: `what` was expected."""
 
-    @property
-    def token(self) -> Token:
-        return self.tokens[self.index]
+    def fail(source: str, position: int, _: pp.ParseResults) -> NoReturn:
+        token = _TOKEN.match(source, position)
+        if token is None and position < len(source):
+            hint = _HINTS.get(source[position])
+            message = f"unexpected character {source[position]!r}" + (f" ({hint})" if hint else "")
+            raise pp.ParseFatalException(source, position, message)
+        found = repr(token.group()) if token else "the end of the trigger"
+        raise pp.ParseFatalException(source, position, f"expected {what}, found {found}")
 
-    def advance(self) -> Token:
-        token = self.tokens[self.index]
-        self.index += 1
-        return token
+    return pp.Empty().set_parse_action(fail)
 
-    def error(self, message: str, token: Token | None = None) -> TriggerSyntaxError:
-        token = token or self.token
-        found = "the end of the trigger" if token.kind == "end" else repr(token.text)
-        return TriggerSyntaxError(f"{message}, found {found}", self.text, token.position)
 
-    def parse(self) -> Node:
-        if self.token.kind == "end":
-            raise TriggerSyntaxError("empty trigger: expected a condition", self.text, 0)
-        tree = self.parse_joined("OR")
-        if self.token.kind != "end":
-            raise self.error("expected AND, OR or the end of the trigger")
-        return tree
+def _condition(source: str, position: int, tokens: pp.ParseResults) -> Node:
+    """A comparison, or a bare name or true/false; a bare number is an error."""
+    if len(tokens) == 3:
+        return Compare(tokens[1], tokens[0], tokens[2])
+    left = tokens[0]
+    if isinstance(left, Literal) and isinstance(left.value, Quantity):
+        raise pp.ParseFatalException(
+            source,
+            position,
+            f"{left.text!r} is a number, not a condition: compare it (for example "
+            f"team_size > {left.text})",
+        )
+    return Truth(left)
 
-    def parse_joined(self, keyword: str) -> Node:
-        """Operands joined by OR (of ANDs), or by AND (of NOTs): AND binds tighter."""
 
-        def operand() -> Node:
-            return self.parse_joined("AND") if keyword == "OR" else self.parse_not()
+def _joined(keyword: str) -> Callable[[pp.ParseResults], Node]:
+    return lambda tokens: tokens[0] if len(tokens) == 1 else BoolOp(keyword, tuple(tokens))
 
-        operands = [operand()]
-        while self.token.kind == "keyword" and self.token.text == keyword:
-            self.advance()
-            operands.append(operand())
-        return operands[0] if len(operands) == 1 else BoolOp(keyword, tuple(operands))
 
-    def parse_not(self) -> Node:
-        if self.token.kind == "keyword" and self.token.text == "NOT":
-            self.advance()
-            return Not(self.parse_not())
-        if self.token.kind == "lparen":
-            self.advance()
-            inner = self.parse_joined("OR")
-            if self.token.kind != "rparen":
-                raise self.error("expected ')'")
-            self.advance()
-            return inner
-        return self.parse_comparison()
+def _grammar() -> pp.ParserElement:
+    """The grammar of the module docstring, building the syntax tree as it parses."""
+    quantity = pp.Regex(_QUANTITY.pattern) | _word(FREQUENCIES.__contains__)
+    truth = _word({"true", "false"}.__contains__)
+    operand = (
+        quantity.add_parse_action(lambda tokens: Literal(parse_quantity(tokens[0]), tokens[0]))
+        | truth.add_parse_action(lambda tokens: Literal(tokens[0].lower() == "true", tokens[0]))
+        | _word(lambda word: word not in _RESERVED).add_parse_action(lambda t: Name(t[0]))
+        | _expected("a metric name, a number or '('")
+    )
+    comparison = operand + pp.Opt(pp.one_of(list(_COMPARISONS)) + operand)
+    condition = pp.Forward()
+    either = pp.Forward()
+    condition <<= (
+        (_keyword("not") + condition).set_parse_action(lambda tokens: Not(tokens[0]))
+        | pp.Suppress("(") + either + (pp.Suppress(")") | _expected("')'"))
+        | comparison.set_parse_action(_condition)
+    )
+    both = (condition + pp.ZeroOrMore(_keyword("and") + condition)).set_parse_action(_joined("AND"))
+    either <<= (both + pp.ZeroOrMore(_keyword("or") + both)).set_parse_action(_joined("OR"))
+    when = pp.Regex(r"(?i)when(?= )|when_(?=[A-Za-z_])").suppress()
+    return pp.Opt(when) + either + (pp.StringEnd() | _expected("AND, OR or the end of the trigger"))
 
-    def parse_operand(self) -> Operand:
-        token = self.token
-        if token.kind == "name":
-            self.advance()
-            return Name(token.text, token.position)
-        if token.kind == "bool":
-            self.advance()
-            return Literal(token.text.lower() == "true", token.text, token.position)
-        if token.kind == "quantity":
-            self.advance()
-            return Literal(parse_quantity(token.text), token.text, token.position)
-        raise self.error("expected a metric name, a number or '('")
 
-    def parse_comparison(self) -> Node:
-        left = self.parse_operand()
-        if self.token.kind == "compare":
-            op = self.advance().text
-            right = self.parse_operand()
-            return Compare(op, left, right)
-        if isinstance(left, Literal) and isinstance(left.value, Quantity):
-            raise TriggerSyntaxError(
-                f"{left.text!r} is a number, not a condition: compare it (for example "
-                f"team_size > {left.text})",
-                self.text,
-                left.position,
-            )
-        return Truth(left)
+_TRIGGER = _grammar()
 
 
 def parse(text: str) -> Trigger:
     """Parse a trigger; TriggerSyntaxError says what is wrong and where."""
-    return Trigger(text, _Parser(text).parse())
+    if re.fullmatch(r"\s*(?:when\b\s*)?", text, re.IGNORECASE):
+        raise TriggerSyntaxError("empty trigger: expected a condition", text, 0)
+    try:  # every kind of blank as a space, each at its own position
+        return Trigger(text, _TRIGGER.parse_string(re.sub(r"\s", " ", text))[0])
+    except pp.ParseBaseException as error:
+        raise TriggerSyntaxError(error.msg, text, error.loc) from None
 
 
 # ------------------------------------------------------------------ evaluation
