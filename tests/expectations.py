@@ -136,6 +136,7 @@ INTRODUCED_AT: dict[str, int] = {
     "docs/reference/telegram-bot.md": 3,
     # production pipeline (issue 5, level 3): promotion, release
     "ops/src/ops/deploy/promotion.py": 3,
+    "ops/src/ops/github_api.py": 3,
     "tests/unit/ops/test_promotion.py": 3,
     # security integration (issue 5, level 3): secret scan, policy
     "SECURITY.md": 3,

@@ -144,6 +144,11 @@ BAD_SCRIPT_RUNS = [
     ([*RUN, "experiment-report", "--alpha", "2"], {}, "must be between 0 and 1"),
     ([*RUN, "promotion-check", "bogus"], {}, "unrecognized arguments: bogus"),
     (
+        [*RUN, "promotion-check", "--repo", "octo/bot", "--requested", "v1.0.0"],
+        {"GITHUB_TOKEN": "", "GH_TOKEN": ""},
+        "no GitHub token: set GH_TOKEN or GITHUB_TOKEN",
+    ),
+    (
         [*RUN, "flags-publish", "--environment", "staging", "--file", "missing.yml"],
         {},
         "missing.yml: no such file",

@@ -1,5 +1,6 @@
 """What the tests share: a copy of this project's configuration, fake HTTP services
-on 127.0.0.1, a command run with its output captured, and git repositories."""
+on 127.0.0.1, GitHub's REST API (respx), a command run with its output captured, and
+git repositories."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 import yaml
 from pydantic_settings import BaseSettings
 
@@ -47,6 +49,8 @@ MARKET_DATA: Routes = {
     "/readiness": (200, {"ready": True, "checks": {"provider": {"ok": True}}}),
 }
 BOT: Routes = {"/health": (200, {"service": "telegram-bot", "status": "ok", "version": "1.2.3"})}
+GITHUB_REPOSITORY = "octo-org/crypto-assistant"
+GITHUB_REPO_API = f"https://api.github.com/repos/{GITHUB_REPOSITORY}"
 
 
 def edit_yaml(path: Path, **changes: Any) -> None:
@@ -216,6 +220,18 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@contextmanager
+def github_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.MockRouter]:
+    """GitHub's REST API (a respx router: add the routes) as a workflow step sees it:
+    GITHUB_TOKEN and GITHUB_REPOSITORY set, no GH_TOKEN, the default GITHUB_API_URL."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_recorded")
+    monkeypatch.setenv("GITHUB_REPOSITORY", GITHUB_REPOSITORY)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.delenv("GITHUB_API_URL", raising=False)
+    with respx.mock(assert_all_called=False) as router:
+        yield router
 
 
 def free_port() -> int:
