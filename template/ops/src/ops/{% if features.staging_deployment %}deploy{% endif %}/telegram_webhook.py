@@ -29,18 +29,21 @@ or settings (token, secret, URL, AWS access).
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 import json
+import logging
 import os
 import re
 import sys
+from argparse import Namespace
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+from telegram import Bot, WebhookInfo
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.request import HTTPXRequest
 
 from ops.cli import EXIT_OK, OneLineParser, http_url
 
@@ -145,7 +148,7 @@ WEBHOOK_SECRET = Setting(
 
 
 def setting(
-    which: Setting, args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader
+    which: Setting, args: Namespace, environ: Mapping[str, str], secrets: SecretReader
 ) -> str:
     """The variable, else with --environment its secret, checked for shape (never echoed)."""
     value = environ.get(which.variable, "").strip()
@@ -158,7 +161,7 @@ def setting(
     return value
 
 
-def webhook_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
+def webhook_url(args: Namespace, environ: Mapping[str, str]) -> str:
     """The public URL Telegram POSTs to: HTTPS, except on this machine."""
     url = (args.url or environ.get("TELEGRAM_WEBHOOK_URL", "")).strip()
     if not url:
@@ -172,7 +175,7 @@ def webhook_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
     return url
 
 
-def bot_mode(args: argparse.Namespace) -> tuple[str | None, Path | None]:
+def bot_mode(args: Namespace) -> tuple[str | None, Path | None]:
     """BotMode from the environment's parameters file, when there is one."""
     path: Path | None = args.parameters_file
     if path is None and args.environment:
@@ -186,64 +189,31 @@ def bot_mode(args: argparse.Namespace) -> tuple[str | None, Path | None]:
 
 
 # --------------------------------------------------------------------- Bot API
-class BotApi:
-    """The few Bot API methods this command calls, with errors as one line."""
-
-    def __init__(self, base_url: str, token: str, timeout: float) -> None:
-        self.base_url = base_url
-        self.token = token
-        self.timeout = timeout
-
-    def call(self, method: str, payload: Mapping[str, Any] | None = None) -> Any:
-        """POST `method` with a JSON body; the `result`, or a DeployError."""
-        url = f"{self.base_url}{self.token}/{method}"
-        try:
-            response = httpx.post(url, json=dict(payload or {}), timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            reason = str(exc).replace(self.token, "<token>") or type(exc).__name__
-            raise DeployError(f"cannot reach the Bot API at {self.base_url}: {reason}") from None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise DeployError(
-                f"{method}: the Bot API at {self.base_url} answered HTTP "
-                f"{response.status_code} without a Bot API response"
-            )
-        if not body.get("ok"):
-            code = body.get("error_code", response.status_code)
-            description = str(body.get("description", "no description"))
-            hint = ": check the bot token" if code in (401, 404) else ""
-            raise DeployError(f"Telegram refused {method}: {description} ({code}){hint}")
-        return body.get("result")
-
-
-def bot_api(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> BotApi:
-    """The Bot API with the bot's token."""
+def telegram_bot(args: Namespace, environ: Mapping[str, str], secrets: SecretReader) -> Bot:
+    """The bot's Bot API client; each request gets --timeout seconds to connect, send and read."""
     token = setting(BOT_TOKEN, args, environ, secrets)
-    return BotApi(args.api_base_url, token, args.timeout)
+    request = HTTPXRequest(httpx_kwargs={"timeout": args.timeout})
+    return Bot(token, base_url=args.api_base_url, request=request)
 
 
-def _info_line(info: Mapping[str, Any]) -> str:
-    url = info.get("url") or ""
-    if not url:
-        return f"no webhook set (pending updates: {info.get('pending_update_count', 0)})"
-    allowed = ", ".join(info.get("allowed_updates") or ["all but chat_member & co."])
+def _info_line(info: WebhookInfo) -> str:
+    if not info.url:
+        return f"no webhook set (pending updates: {info.pending_update_count})"
+    allowed = ", ".join(info.allowed_updates or ["all but chat_member & co."])
     line = (
-        f"webhook: {url} (allowed updates: {allowed}; "
-        f"pending updates: {info.get('pending_update_count', 0)}"
+        f"webhook: {info.url} (allowed updates: {allowed}; "
+        f"pending updates: {info.pending_update_count}"
     )
-    if info.get("max_connections"):
-        line += f"; max connections: {info['max_connections']}"
+    if info.max_connections:
+        line += f"; max connections: {info.max_connections}"
     line += ")"
-    if info.get("last_error_message"):
-        line += f"; last delivery error: {info['last_error_message']}"
+    if info.last_error_message:
+        line += f"; last delivery error: {info.last_error_message}"
     return line
 
 
 # -------------------------------------------------------------------- commands
-def cmd_set(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
+async def cmd_set(args: Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
     """setWebhook with the secret and the allowed updates, then check getWebhookInfo."""
     mode, path = bot_mode(args)
     if mode == "polling":
@@ -253,43 +223,56 @@ def cmd_set(args: argparse.Namespace, environ: Mapping[str, str], secrets: Secre
         )
         return EXIT_OK
     url = webhook_url(args, environ)
-    api = bot_api(args, environ, secrets)
-    payload = {
-        "url": url,
-        "secret_token": setting(WEBHOOK_SECRET, args, environ, secrets),
-        "allowed_updates": list(ALLOWED_UPDATES),
-        "max_connections": MAX_CONNECTIONS,
-        "drop_pending_updates": args.drop_pending_updates,
-    }
-    api.call("setWebhook", payload)
-    info = api.call("getWebhookInfo")
-    if not isinstance(info, dict) or info.get("url") != url:
-        registered = info.get("url") if isinstance(info, dict) else None
-        raise DeployError(f"setWebhook succeeded but Telegram reports the URL {registered!r}")
+    bot = telegram_bot(args, environ, secrets)
+    secret = setting(WEBHOOK_SECRET, args, environ, secrets)
+    async with bot:
+        await bot.set_webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=MAX_CONNECTIONS,
+            drop_pending_updates=args.drop_pending_updates,
+        )
+        info = await bot.get_webhook_info()
+    if info.url != url:
+        raise DeployError(f"setWebhook succeeded but Telegram reports the URL {info.url!r}")
     print(f"set {_info_line(info)}")
     return EXIT_OK
 
 
-def cmd_delete(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
+async def cmd_delete(args: Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
     """deleteWebhook: Telegram stops POSTing and keeps the updates for getUpdates."""
-    api = bot_api(args, environ, secrets)
-    api.call("deleteWebhook", {"drop_pending_updates": args.drop_pending_updates})
+    async with telegram_bot(args, environ, secrets) as bot:
+        await bot.delete_webhook(drop_pending_updates=args.drop_pending_updates)
     dropped = " and dropped the pending updates" if args.drop_pending_updates else ""
     print(f"deleted the webhook{dropped}: Telegram no longer POSTs updates to the bot")
     return EXIT_OK
 
 
-def cmd_info(args: argparse.Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
+async def cmd_info(args: Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
     """getWebhookInfo as one line, or as JSON."""
-    api = bot_api(args, environ, secrets)
-    info = api.call("getWebhookInfo")
-    if not isinstance(info, dict):
-        raise DeployError("getWebhookInfo did not return a WebhookInfo object")
-    print(json.dumps(info, indent=2, sort_keys=True) if args.json else _info_line(info))
+    async with telegram_bot(args, environ, secrets) as bot:
+        info = await bot.get_webhook_info()
+    print(json.dumps(info.to_dict(), indent=2, sort_keys=True) if args.json else _info_line(info))
     return EXIT_OK
 
 
 COMMANDS = {"set": cmd_set, "delete": cmd_delete, "info": cmd_info}
+
+
+def run(args: Namespace, environ: Mapping[str, str], secrets: SecretReader) -> int:
+    """The command's exit code; python-telegram-bot's errors as one line without the token."""
+    try:
+        return asyncio.run(COMMANDS[args.command](args, environ, secrets))
+    except InvalidToken:  # 401 or 404 (its message may show the token)
+        raise DeployError(
+            "Telegram refused the bot token (Unauthorized): check the bot token"
+        ) from None
+    except TelegramError as exc:
+        # BadRequest is a NetworkError too, but one that Telegram answered.
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):  # TimedOut, 5xx
+            raise DeployError(f"cannot reach the Bot API at {args.api_base_url}: {exc}") from None
+        raise DeployError(f"Telegram refused the request: {exc}") from None
 
 
 def main(
@@ -299,9 +282,11 @@ def main(
 ) -> int:
     """Run one command; return its exit code (errors as one line on stderr)."""
     environ = os.environ if environ is None else environ
+    # python-telegram-bot logs a traceback for an answer that is not JSON; run() reports it.
+    logging.getLogger("telegram").addHandler(logging.NullHandler())
     parser = build_parser(environ)
     args = parser.parse_args(argv)
-    return reported(parser, lambda: COMMANDS[args.command](args, environ, secrets))
+    return reported(parser, lambda: run(args, environ, secrets))
 
 
 if __name__ == "__main__":
