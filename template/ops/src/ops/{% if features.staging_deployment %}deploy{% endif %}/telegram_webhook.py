@@ -58,6 +58,9 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ("message", "callback_query")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_CONNECTIONS = 40  # parallel deliveries (Telegram's default)
+# python-telegram-bot logs a traceback for an answer that is not JSON; run() reports it in
+# one line.
+logging.getLogger("telegram").addHandler(logging.NullHandler())
 
 
 def build_parser(environ: Mapping[str, str]) -> OneLineParser:
@@ -282,8 +285,6 @@ def main(
 ) -> int:
     """Run one command; return its exit code (errors as one line on stderr)."""
     environ = os.environ if environ is None else environ
-    # python-telegram-bot logs a traceback for an answer that is not JSON; run() reports it.
-    logging.getLogger("telegram").addHandler(logging.NullHandler())
     parser = build_parser(environ)
     args = parser.parse_args(argv)
     return reported(parser, lambda: run(args, environ, secrets))
